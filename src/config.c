@@ -1,0 +1,429 @@
+/*
+ * config.c: command-line parsing with getopt_long.  Every flag, range and
+ * conflict is checked here; each error is one sentence naming the flag and
+ * what it expects.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+enum {
+	OPT_MAX_QUEUE = 256,	/* long-only options: beyond any char */
+	OPT_DRAIN_TIMEOUT
+};
+
+static const char short_options[] = ":l:b:B:Ut:m:vqhV";
+
+static const struct option long_options[] = {
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "backlog",		required_argument,	NULL, 'b' },
+	{ "backend",		required_argument,	NULL, 'B' },
+	{ "uppercase",		no_argument,		NULL, 'U' },
+	{ "idle-timeout",	required_argument,	NULL, 't' },
+	{ "max-conns",		required_argument,	NULL, 'm' },
+	{ "max-queue",		required_argument,	NULL, OPT_MAX_QUEUE },
+	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+/* The backends -B accepts, by libevent's names for them. */
+static const char *const backends[] = { "epoll", "poll", "select", NULL };
+
+static int	add_listen(struct config *, const char *, char *, size_t);
+static void	describe_bad_option(int, char **, char *, size_t);
+static const char *
+		long_name(int);
+
+/* Print the help text: every flag with its default. */
+void
+config_usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: evecho [-hqUVv] [-B backend] [-b backlog] [-l address] [-m max-conns]\n"
+"              [-t seconds] [--drain-timeout seconds] [--max-queue bytes]\n"
+"\n"
+"TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
+"\n"
+"  -l, --listen ADDR          listen on ADDR: HOST, HOST:PORT, [IPV6]:PORT or\n"
+"                             :PORT (every interface); repeatable\n"
+"                             (default %s:%d; port 0 picks a free port)\n"
+"  -b, --backlog N            listen(2) backlog (default %d)\n"
+"  -B, --backend NAME         event backend: epoll, poll or select\n"
+"                             (default: the best one available)\n"
+"  -U, --uppercase            echo ASCII letters in upper case\n"
+"  -t, --idle-timeout SECS    close a connection after SECS with no bytes\n"
+"                             either way; 0 turns it off (default %d)\n"
+"  -m, --max-conns N          most connections at once; more wait in the\n"
+"                             backlog (default: open-file limit less %d)\n"
+"      --max-queue BYTES      echo bytes queued for one client before\n"
+"                             reading from it pauses; k, M, G suffixes\n"
+"                             (default 1M)\n"
+"      --drain-timeout SECS   on SIGTERM or SIGINT, time left to connections\n"
+"                             to receive their echo (default %d)\n"
+"  -v, --verbose              more log detail: -v a line per connection,\n"
+"                             -vv a line per read\n"
+"  -q, --quiet                log errors and warnings only\n"
+"  -h, --help                 print this help and exit\n"
+"  -V, --version              print the version and exit\n"
+"\n"
+"SECS may have up to three decimals (0.25).  See evecho(1) for more.\n",
+	    CONFIG_DEFAULT_HOST, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_BACKLOG,
+	    CONFIG_DEFAULT_IDLE_MS / 1000, CONFIG_FD_RESERVE,
+	    CONFIG_DEFAULT_DRAIN_MS / 1000);
+}
+
+/*
+ * Fill cfg from argv.  On CONFIG_ERROR, err holds one sentence for the user
+ * and cfg holds nothing that needs freeing; otherwise call config_free().
+ */
+enum config_action
+config_parse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	enum config_action	 action = CONFIG_RUN;
+	unsigned long		 value;
+	int			 ch, quiet = 0, verbose = 0;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->backlog = CONFIG_DEFAULT_BACKLOG;
+	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_MS;
+	cfg->max_queue = CONFIG_DEFAULT_MAX_QUEUE;
+	cfg->drain_timeout_ms = CONFIG_DEFAULT_DRAIN_MS;
+
+	optind = 0;		/* glibc: restart, forgetting all state */
+	opterr = 0;		/* we word the errors ourselves */
+	while ((ch = getopt_long(argc, argv, short_options, long_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (add_listen(cfg, optarg, err, errlen) == -1)
+				goto fail;
+			break;
+		case 'b':
+			if (config_parse_uint(optarg, 1, CONFIG_BACKLOG_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--backlog: expected a whole number from 1 "
+				    "to %d", optarg, CONFIG_BACKLOG_MAX);
+				goto fail;
+			}
+			cfg->backlog = (int)value;
+			break;
+		case 'B': {
+			const char *const *b;
+
+			for (b = backends; *b != NULL; b++) {
+				if (strcmp(*b, optarg) == 0)
+					break;
+			}
+			if (*b == NULL) {
+				snprintf(err, errlen, "unknown backend '%s' for "
+				    "--backend: expected epoll, poll or select",
+				    optarg);
+				goto fail;
+			}
+			cfg->backend = *b;
+			break;
+		}
+		case 'U':
+			cfg->uppercase = 1;
+			break;
+		case 't':
+			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
+			    &cfg->idle_timeout_ms) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--idle-timeout: expected seconds from 0 to "
+				    "%d, such as 30 or 0.5", optarg,
+				    CONFIG_SECONDS_MAX);
+				goto fail;
+			}
+			break;
+		case 'm':
+			if (config_parse_uint(optarg, 1, CONFIG_MAX_CONNS_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--max-conns: expected a whole number from 1 "
+				    "to %d", optarg, CONFIG_MAX_CONNS_MAX);
+				goto fail;
+			}
+			cfg->max_conns = (unsigned)value;
+			break;
+		case OPT_MAX_QUEUE:
+			if (config_parse_size(optarg, 1, CONFIG_MAX_QUEUE_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--max-queue: expected bytes from 1 to 1G, "
+				    "with an optional k, M or G suffix", optarg);
+				goto fail;
+			}
+			cfg->max_queue = value;
+			break;
+		case OPT_DRAIN_TIMEOUT:
+			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
+			    &cfg->drain_timeout_ms) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--drain-timeout: expected seconds from 0 to "
+				    "%d, such as 5 or 0.5", optarg,
+				    CONFIG_SECONDS_MAX);
+				goto fail;
+			}
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			action = CONFIG_HELP;
+			break;
+		case 'V':
+			if (action != CONFIG_HELP)
+				action = CONFIG_VERSION;
+			break;
+		default:
+			describe_bad_option(ch, argv, err, errlen);
+			goto fail;
+		}
+	}
+
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s': evecho takes "
+		    "options only", argv[optind]);
+		goto fail;
+	}
+	if (quiet && verbose) {
+		snprintf(err, errlen, "--quiet and --verbose cannot be used "
+		    "together");
+		goto fail;
+	}
+	cfg->verbosity = quiet ? LOG_ERROR : LOG_INFO + verbose;
+	if (cfg->verbosity > LOG_DEBUG)
+		cfg->verbosity = LOG_DEBUG;
+
+	if (cfg->nlisten == 0 && action == CONFIG_RUN) {
+		char def[64];
+
+		snprintf(def, sizeof def, "%s:%d", CONFIG_DEFAULT_HOST,
+		    CONFIG_DEFAULT_PORT);
+		if (add_listen(cfg, def, err, errlen) == -1)
+			goto fail;
+	}
+	return (action);
+
+fail:
+	config_free(cfg);
+	return (CONFIG_ERROR);
+}
+
+void
+config_free(struct config *cfg)
+{
+	free(cfg->listen);
+	cfg->listen = NULL;
+	cfg->nlisten = 0;
+}
+
+/* Parse one -l argument and append it. */
+static int
+add_listen(struct config *cfg, const char *spec, char *err, size_t errlen)
+{
+	struct addr_spec	*grown;
+
+	grown = reallocarray(cfg->listen, cfg->nlisten + 1, sizeof *grown);
+	if (grown == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	cfg->listen = grown;
+	if (addr_parse(spec, CONFIG_DEFAULT_PORT, &cfg->listen[cfg->nlisten],
+	    err, errlen) == -1)
+		return (-1);
+	cfg->nlisten++;
+	return (0);
+}
+
+/* The long name of option val, for messages ("--listen"). */
+static const char *
+long_name(int val)
+{
+	const struct option *o;
+
+	for (o = long_options; o->name != NULL; o++) {
+		if (o->val == val)
+			return (o->name);
+	}
+	return (NULL);
+}
+
+/*
+ * Word getopt_long's '?' and ':' returns.  optopt is the short option (or a
+ * long option's val) when known, 0 for an unknown long option; argv[optind
+ * - 1] is what the user typed for a long option.
+ */
+static void
+describe_bad_option(int ch, char **argv, char *err, size_t errlen)
+{
+	const char	*typed = argv[optind - 1];
+	size_t		 namelen;
+
+	if (strncmp(typed, "--", 2) == 0) {
+		const struct option	*o;
+		char			 list[256] = "";
+		int			 matches = 0;
+
+		namelen = strcspn(typed + 2, "=");
+		if (ch == ':') {
+			snprintf(err, errlen, "option '--%.*s' needs a value",
+			    (int)namelen, typed + 2);
+			return;
+		}
+		if (optopt != 0) {
+			snprintf(err, errlen, "option '--%s' takes no value",
+			    long_name(optopt) != NULL ? long_name(optopt) :
+			    "?");
+			return;
+		}
+		for (o = long_options; o->name != NULL; o++) {
+			if (namelen == 0 ||
+			    strncmp(o->name, typed + 2, namelen) != 0)
+				continue;
+			snprintf(list + strlen(list), sizeof list -
+			    strlen(list), "%s--%s", matches > 0 ? ", " : "",
+			    o->name);
+			matches++;
+		}
+		if (matches > 1) {
+			snprintf(err, errlen, "option '--%.*s' is ambiguous: "
+			    "it could be %s", (int)namelen, typed + 2, list);
+			return;
+		}
+		snprintf(err, errlen, "unknown option '--%.*s'", (int)namelen,
+		    typed + 2);
+		return;
+	}
+	if (ch == ':')
+		snprintf(err, errlen, "option '-%c' needs a value", optopt);
+	else if (isprint(optopt))
+		snprintf(err, errlen, "unknown option '-%c'", optopt);
+	else
+		snprintf(err, errlen, "unknown option character 0x%02x",
+		    (unsigned)optopt & 0xff);
+}
+
+/*
+ * Parse a decimal whole number in [min, max]: digits only, no sign, no
+ * spaces, no trailing junk (strtonum-style; atoi would accept "12abc").
+ */
+int
+config_parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long	 value = 0;
+	const char	*p;
+
+	if (*s == '\0')
+		return (-1);
+	for (p = s; *p != '\0'; p++) {
+		unsigned long digit = (unsigned long)(*p - '0');
+
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+		/* Stop before passing max, so nothing can overflow. */
+		if (value > max / 10)
+			return (-1);
+		value *= 10;
+		if (digit > max - value)
+			return (-1);
+		value += digit;
+	}
+	if (value < min)
+		return (-1);
+	*out = value;
+	return (0);
+}
+
+/* A byte count with an optional binary suffix: 512, 64k, 1M, 1G. */
+int
+config_parse_size(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	char		 digits[32];
+	size_t		 len = strlen(s);
+	unsigned long	 unit = 1, value;
+
+	if (len == 0 || len >= sizeof digits)
+		return (-1);
+	switch (s[len - 1]) {
+	case 'k': case 'K':
+		unit = 1024UL;
+		break;
+	case 'm': case 'M':
+		unit = 1024UL * 1024;
+		break;
+	case 'g': case 'G':
+		unit = 1024UL * 1024 * 1024;
+		break;
+	}
+	if (unit != 1)
+		len--;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (config_parse_uint(digits, 0, max / unit, &value) == -1)
+		return (-1);
+	value *= unit;
+	if (value < min)
+		return (-1);
+	*out = value;
+	return (0);
+}
+
+/*
+ * Seconds with up to three decimals ("30", "0.5", "1.250"), at most max_s,
+ * returned in milliseconds.
+ */
+int
+config_parse_seconds(const char *s, unsigned max_s, unsigned *out_ms)
+{
+	char		 whole[16];
+	const char	*dot = strchr(s, '.');
+	size_t		 wlen = dot != NULL ? (size_t)(dot - s) : strlen(s);
+	unsigned long	 secs, ms = 0;
+	unsigned	 scale = 100;
+
+	if ((wlen == 0 && dot == NULL) || wlen >= sizeof whole)
+		return (-1);
+	memcpy(whole, s, wlen);
+	whole[wlen] = '\0';
+	if (wlen == 0)
+		secs = 0;	/* ".5" */
+	else if (config_parse_uint(whole, 0, max_s, &secs) == -1)
+		return (-1);
+	if (dot != NULL) {
+		const char *p = dot + 1;
+
+		if (*p == '\0' || strlen(p) > 3)
+			return (-1);
+		for (; *p != '\0'; p++, scale /= 10) {
+			if (!isdigit((unsigned char)*p))
+				return (-1);
+			ms += (unsigned long)(*p - '0') * scale;
+		}
+	}
+	if (secs == max_s && ms > 0)
+		return (-1);
+	*out_ms = (unsigned)(secs * 1000 + ms);
+	return (0);
+}

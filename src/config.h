@@ -1,0 +1,58 @@
+/*
+ * config.h: the command line, parsed and checked into a struct config.
+ * The parser never prints and never exits: it returns what to do and, on
+ * error, one sentence for the user.
+ */
+#ifndef EVECHO_CONFIG_H
+#define EVECHO_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define CONFIG_DEFAULT_HOST		"127.0.0.1"
+#define CONFIG_DEFAULT_PORT		7777
+#define CONFIG_DEFAULT_BACKLOG		511
+#define CONFIG_DEFAULT_IDLE_MS		(300 * 1000)
+#define CONFIG_DEFAULT_MAX_QUEUE	(1024 * 1024)
+#define CONFIG_DEFAULT_DRAIN_MS		(5 * 1000)
+
+#define CONFIG_BACKLOG_MAX		65535
+#define CONFIG_MAX_CONNS_MAX		10000000
+#define CONFIG_MAX_QUEUE_MAX		(1024L * 1024 * 1024)
+#define CONFIG_SECONDS_MAX		86400
+#define CONFIG_FD_RESERVE		32	/* descriptors kept back from clients */
+
+struct config {
+	struct addr_spec	*listen;	/* -l, in the order given */
+	size_t			 nlisten;
+	int			 backlog;	/* listen(2) backlog */
+	const char		*backend;	/* NULL: libevent chooses */
+	int			 uppercase;	/* -U transform */
+	unsigned		 idle_timeout_ms;	/* 0: never */
+	unsigned		 max_conns;	/* 0: from RLIMIT_NOFILE */
+	size_t			 max_queue;	/* bytes queued per client */
+	unsigned		 drain_timeout_ms;	/* after SIGTERM */
+	int			 verbosity;	/* enum log_level */
+};
+
+enum config_action {
+	CONFIG_RUN,		/* start the service */
+	CONFIG_HELP,		/* print help, exit 0 */
+	CONFIG_VERSION,		/* print version, exit 0 */
+	CONFIG_ERROR		/* usage error: report, exit EX_USAGE */
+};
+
+enum config_action
+	config_parse(struct config *, int, char **, char *, size_t);
+void	config_free(struct config *);
+void	config_usage(FILE *);
+
+int	config_parse_uint(const char *, unsigned long, unsigned long,
+	    unsigned long *);
+int	config_parse_size(const char *, unsigned long, unsigned long,
+	    unsigned long *);
+int	config_parse_seconds(const char *, unsigned, unsigned *);
+
+#endif /* EVECHO_CONFIG_H */

@@ -1,0 +1,65 @@
+/*
+ * evecho: a TCP echo service (RFC 862) on libevent.
+ *
+ * main() only wires things together: flags into a config, the config into
+ * a running server, the outcome into an exit status (sysexits(3)).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+int
+main(int argc, char **argv)
+{
+	struct config	 cfg;
+	struct server	*srv;
+	char		 err[512];
+	int		 status;
+
+	switch (config_parse(&cfg, argc, argv, err, sizeof err)) {
+	case CONFIG_ERROR:
+		fprintf(stderr, "evecho: %s\n"
+		    "Try 'evecho --help' for more information.\n", err);
+		return (EX_USAGE);
+	case CONFIG_HELP:
+		config_usage(stdout);
+		config_free(&cfg);
+		return (fflush(stdout) == 0 ? EX_OK : EX_IOERR);
+	case CONFIG_VERSION:
+		printf("evecho %s (libevent %s)\n", PACKAGE_VERSION,
+		    event_get_version());
+		config_free(&cfg);
+		return (fflush(stdout) == 0 ? EX_OK : EX_IOERR);
+	case CONFIG_RUN:
+		break;
+	}
+
+	/* A client that vanishes must cost an EPIPE, not the process. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		fprintf(stderr, "evecho: cannot ignore SIGPIPE: %s\n",
+		    strerror(errno));
+		config_free(&cfg);
+		return (EX_OSERR);
+	}
+	log_init(cfg.verbosity);
+
+	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK) {
+		fprintf(stderr, "evecho: %s\n", err);
+		config_free(&cfg);
+		return (status);
+	}
+	status = server_run(srv);
+	server_free(srv);
+	config_free(&cfg);
+	return (status);
+}

@@ -1,0 +1,83 @@
+/*
+ * net.c: socket helpers for listeners and accepted connections.
+ */
+#include "autoconfig.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/util.h>
+
+#include "addr.h"
+#include "net.h"
+
+/*
+ * Open a non-blocking, close-on-exec TCP socket listening on sa.
+ * SO_REUSEADDR lets a restarted server bind while old connections sit in
+ * TIME_WAIT; IPV6_V6ONLY keeps [::] from claiming IPv4 too, so that
+ * 0.0.0.0:P and [::]:P can both be given.  Returns the descriptor, or -1
+ * with errno set and the failing step named in err.
+ */
+int
+net_listen(const struct sockaddr *sa, socklen_t salen, int backlog,
+    char *err, size_t errlen)
+{
+	const char	*step;
+	int		 fd, on = 1, saved_errno;
+
+	if ((fd = socket(sa->sa_family, SOCK_STREAM, IPPROTO_TCP)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	step = "cannot make socket non-blocking";
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1)
+		goto fail;
+	step = "setsockopt SO_REUSEADDR";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	step = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof on) == -1)
+		goto fail;
+	step = NULL;		/* bind and listen speak for themselves */
+	if (bind(fd, sa, salen) == -1 || listen(fd, backlog) == -1)
+		goto fail;
+	return (fd);
+
+fail:
+	saved_errno = errno;
+	if (step != NULL)
+		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
+	else
+		snprintf(err, errlen, "%s", strerror(saved_errno));
+	close(fd);
+	errno = saved_errno;
+	return (-1);
+}
+
+/* An echo must never wait on Nagle's algorithm for the next byte. */
+int
+net_set_nodelay(int fd)
+{
+	int	 on = 1;
+
+	return (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on));
+}
+
+/* The address fd is bound to, to report the real port of port 0. */
+int
+net_local_addr(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t	 len = sizeof *ss;
+
+	memset(ss, 0, sizeof *ss);
+	return (getsockname(fd, (struct sockaddr *)ss, &len));
+}

@@ -1,0 +1,16 @@
+/*
+ * net.h: socket helpers.  They never log and never exit: they return -1
+ * with errno set and, where there is more to say, a sentence in err.
+ */
+#ifndef EVECHO_NET_H
+#define EVECHO_NET_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
+int	net_set_nodelay(int);
+int	net_local_addr(int, struct sockaddr_storage *);
+
+#endif /* EVECHO_NET_H */

@@ -1,0 +1,17 @@
+/*
+ * server.h: the service as a whole: event loop, listeners, connection
+ * limit, signals and the orderly shutdown.
+ */
+#ifndef EVECHO_SERVER_H
+#define EVECHO_SERVER_H
+
+#include <stddef.h>
+
+struct config;
+struct server;
+
+int	server_open(struct server **, const struct config *, char *, size_t);
+int	server_run(struct server *);
+void	server_free(struct server *);
+
+#endif /* EVECHO_SERVER_H */
