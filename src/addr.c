@@ -188,8 +188,11 @@ addr_resolve(const struct addr_spec *spec, struct evutil_addrinfo **res,
 		return (ADDR_OK);
 	*res = NULL;
 	switch (rc) {
-	case EVUTIL_EAI_NONAME:
 	case EVUTIL_EAI_AGAIN:
+		snprintf(err, errlen, "cannot resolve '%s': %s", spec->host,
+		    evutil_gai_strerror(rc));
+		return (ADDR_TEMPFAIL);
+	case EVUTIL_EAI_NONAME:
 	case EVUTIL_EAI_FAIL:
 	case EVUTIL_EAI_FAMILY:
 #ifdef EAI_NODATA

@@ -25,6 +25,7 @@ struct addr_spec {
 enum addr_error {
 	ADDR_OK = 0,
 	ADDR_NOHOST,		/* the name does not resolve */
+	ADDR_TEMPFAIL,		/* the resolver could not answer now */
 	ADDR_SYSTEM		/* the resolver itself failed */
 };
 

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +57,10 @@ config_usage(FILE *fp)
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
-"  -l, --listen ADDR          listen on ADDR: HOST, HOST:PORT, [IPV6]:PORT or\n"
-"                             :PORT (every interface); repeatable\n"
-"                             (default %s:%d; port 0 picks a free port)\n"
+"  -l, --listen ADDR          listen on ADDR: HOST, HOST:PORT, [IPV6],\n"
+"                             [IPV6]:PORT, or :PORT for every interface;\n"
+"                             repeatable (default %s:%d; port 0 picks\n"
+"                             a free port)\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
 "  -B, --backend NAME         event backend: epoll, poll or select\n"
 "                             (default: the best one available)\n"
@@ -66,7 +68,8 @@ config_usage(FILE *fp)
 "  -t, --idle-timeout SECS    close a connection after SECS with no bytes\n"
 "                             either way; 0 turns it off (default %d)\n"
 "  -m, --max-conns N          most connections at once; more wait in the\n"
-"                             backlog (default: open-file limit less %d)\n"
+"                             backlog (default: the open-file limit less\n"
+"                             %d and one per listener)\n"
 "      --max-queue BYTES      echo bytes queued for one client before\n"
 "                             reading from it pauses; k, M, G suffixes\n"
 "                             (default 1M)\n"
@@ -277,23 +280,29 @@ static void
 describe_bad_option(int ch, char **argv, char *err, size_t errlen)
 {
 	const char	*typed = argv[optind - 1];
-	size_t		 namelen;
+	const char	*name = long_name(optopt);
+	size_t		 namelen = strcspn(typed, "=");
 
-	if (strncmp(typed, "--", 2) == 0) {
+	/*
+	 * Inside a cluster such as "-Ux", optind has not moved on, so typed
+	 * may be an earlier long option: it is ours only if optopt is 0 (an
+	 * unknown long option) or is that long option's own value.
+	 */
+	if (strncmp(typed, "--", 2) == 0 && (optopt == 0 || (name != NULL &&
+	    namelen > 2 && strncmp(name, typed + 2, namelen - 2) == 0))) {
 		const struct option	*o;
 		char			 list[256] = "";
 		int			 matches = 0;
 
-		namelen = strcspn(typed + 2, "=");
-		if (ch == ':') {
-			snprintf(err, errlen, "option '--%.*s' needs a value",
-			    (int)namelen, typed + 2);
+		namelen -= 2;
+		if (ch == ':' && name != NULL) {
+			snprintf(err, errlen, "option '--%s' needs a value",
+			    name);
 			return;
 		}
-		if (optopt != 0) {
+		if (optopt != 0 && name != NULL) {
 			snprintf(err, errlen, "option '--%s' takes no value",
-			    long_name(optopt) != NULL ? long_name(optopt) :
-			    "?");
+			    name);
 			return;
 		}
 		for (o = long_options; o->name != NULL; o++) {
@@ -401,6 +410,7 @@ config_parse_seconds(const char *s, unsigned max_s, unsigned *out_ms)
 	const char	*dot = strchr(s, '.');
 	size_t		 wlen = dot != NULL ? (size_t)(dot - s) : strlen(s);
 	unsigned long	 secs, ms = 0;
+	unsigned long long total;
 	unsigned	 scale = 100;
 
 	if ((wlen == 0 && dot == NULL) || wlen >= sizeof whole)
@@ -422,8 +432,9 @@ config_parse_seconds(const char *s, unsigned max_s, unsigned *out_ms)
 			ms += (unsigned long)(*p - '0') * scale;
 		}
 	}
-	if (secs == max_s && ms > 0)
-		return (-1);
-	*out_ms = (unsigned)(secs * 1000 + ms);
+	total = (unsigned long long)secs * 1000 + ms;
+	if ((secs == max_s && ms > 0) || total > UINT_MAX)
+		return (-1);	/* past max, or too large for milliseconds */
+	*out_ms = (unsigned)total;
 	return (0);
 }

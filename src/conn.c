@@ -25,6 +25,7 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "net.h"
 #include "transform.h"
 #include "worker.h"
 
@@ -37,6 +38,7 @@ static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
 static void	conn_timeout(struct conn *, short);
 static int	conn_wants_input(const struct conn *);
+static int	conn_kernel_sending(struct conn *);
 static const char *
 		conn_peer(const struct conn *, char *, size_t);
 
@@ -297,15 +299,16 @@ conn_flushed(struct conn *c)
 
 /*
  * A bufferevent timeout covers one direction; idle means no bytes either
- * way.  Quiet input while the echo still flows out is not idle, and the
- * write timeout watches that flow; a stalled write while input still
+ * way.  Quiet input while the echo still flows out is not idle: out of
+ * our queue (the write timeout watches that flow) or out of the kernel's
+ * send buffer to a slow reader.  A stalled write while input still
  * arrives is not idle either.
  */
 static void
 conn_timeout(struct conn *c, short what)
 {
 	if (what & BEV_EVENT_READING) {
-		if (conn_pending(c) > 0) {
+		if (conn_pending(c) > 0 || conn_kernel_sending(c)) {
 			c->read_idle = 1;
 			if (conn_wants_input(c) &&
 			    bufferevent_enable(c->bev, EV_READ) == -1)
@@ -318,6 +321,28 @@ conn_timeout(struct conn *c, short what)
 		return;
 	}
 	conn_close(c, "idle timeout");
+}
+
+/*
+ * Whether the kernel's send buffer moved during the last timeout period:
+ * a reader slowly taking echo we have already handed over.  Bytes seen
+ * for the first time, fewer bytes than last time, or none left where
+ * there were some all count as traffic; an unchanged, or empty, buffer
+ * over a whole period does not.
+ */
+static int
+conn_kernel_sending(struct conn *c)
+{
+	int		 unsent = net_unsent(bufferevent_getfd(c->bev));
+	unsigned	 now = unsent > 0 ? (unsigned)unsent : 0;
+	int		 moving;
+
+	if (now == 0)
+		moving = c->kernel_unsent > 0;
+	else
+		moving = c->kernel_unsent == 0 || now < c->kernel_unsent;
+	c->kernel_unsent = now;
+	return (moving);
 }
 
 /* Whether reading should be on right now. */

@@ -28,6 +28,7 @@ struct conn {
 	struct worker		*worker;	/* owner: loop and settings */
 	struct bufferevent	*bev;		/* socket and both buffers */
 	uint64_t		 bytes_in;	/* read from the client */
+	unsigned		 kernel_unsent;	/* at the last read timeout */
 	struct timeval		 opened;	/* for the duration logged */
 	enum conn_state		 state;
 	unsigned		 paused:1;	/* backpressure stopped reading */

@@ -4,9 +4,13 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +19,6 @@
 
 #include <event2/util.h>
 
-#include "addr.h"
 #include "net.h"
 
 /*
@@ -80,4 +83,22 @@ net_local_addr(int fd, struct sockaddr_storage *ss)
 
 	memset(ss, 0, sizeof *ss);
 	return (getsockname(fd, (struct sockaddr *)ss, &len));
+}
+
+/*
+ * Bytes the kernel still holds to send on fd (not yet sent or not yet
+ * acknowledged), or -1 where the system cannot tell.
+ */
+int
+net_unsent(int fd)
+{
+#ifdef SIOCOUTQ
+	int	 n;
+
+	if (ioctl(fd, SIOCOUTQ, &n) == 0)
+		return (n);
+#else
+	(void)fd;
+#endif
+	return (-1);
 }

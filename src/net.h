@@ -12,5 +12,6 @@
 int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);
+int	net_unsent(int);
 
 #endif /* EVECHO_NET_H */

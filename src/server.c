@@ -129,9 +129,10 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	for (i = 0; i < srv->nlisteners; i++)
 		log_msg(LOG_INFO, "listening on %s", srv->listeners[i].name);
 	log_msg(LOG_INFO, "evecho %s ready: libevent %s, backend %s, "
-	    "up to %u connections, queue %zu B each, idle timeout %s",
+	    "up to %u connection%s, queue %zu B each, idle timeout %s",
 	    PACKAGE_VERSION, event_get_version(),
-	    event_base_get_method(srv->base), srv->max_conns, cfg->max_queue,
+	    event_base_get_method(srv->base), srv->max_conns,
+	    srv->max_conns == 1 ? "" : "s", cfg->max_queue,
 	    cfg->idle_timeout_ms == 0 ? "off" : seconds(cfg->idle_timeout_ms,
 	    idle, sizeof idle));
 	srv->accepting = 1;
@@ -180,7 +181,7 @@ server_free(struct server *srv)
 
 /*
  * An event base on the requested backend, or libevent's best.  With -B
- * every other method is avoided and the environment (EVENT_NOEPOLL...) is
+ * every other method is avoided and libevent's EVENT_NO* switches are
  * ignored, so the choice is exactly what the user asked for.
  */
 static struct event_base *
@@ -267,6 +268,8 @@ server_listen(struct server *srv, const struct addr_spec *spec, char *err,
 		break;
 	case ADDR_NOHOST:
 		return (EX_NOHOST);
+	case ADDR_TEMPFAIL:
+		return (EX_TEMPFAIL);
 	default:
 		return (EX_OSERR);
 	}

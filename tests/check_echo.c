@@ -1,0 +1,438 @@
+/*
+ * check_echo.c: the echo itself, end to end: the real evecho on an
+ * ephemeral loopback port, real sockets, every byte compared.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+#define IO_TIMEOUT_MS	30000	/* generous: sanitizers and valgrind */
+
+static const char *const loopback4[] = { "-l", "127.0.0.1:0", NULL };
+
+/* Start evecho with args, failing the test if it does not come up. */
+static void
+start(struct evecho *e, const char *const *args)
+{
+	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
+}
+
+/* Send len pattern bytes over a new connection and expect them back. */
+static void
+assert_echo(const char *addr, size_t len, size_t chunk, uint32_t seed)
+{
+	unsigned char	*data = malloc(len);
+	int		 fd, rc;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, seed);
+	fd = tcp_connect_addr(addr);
+	ck_assert_msg(fd != -1, "connect %s: %s", addr, strerror(errno));
+	rc = echo_stream(fd, data, len, chunk, IO_TIMEOUT_MS);
+	ck_assert_msg(rc == 0, "echo of %zu bytes via %s failed (%d)", len,
+	    addr, rc);
+	close(fd);
+	free(data);
+}
+
+/* One byte comes back as that byte. */
+START_TEST(test_one_byte)
+{
+	struct evecho	 e;
+	unsigned char	 out = 0xa5, in = 0;
+	int		 fd;
+
+	start(&e, loopback4);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, &out, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &in, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(in, out);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* 64 KiB in one write, read back whole. */
+START_TEST(test_64k)
+{
+	struct evecho	 e;
+
+	start(&e, loopback4);
+	assert_echo(e.addrs[0], 64 * 1024, 64 * 1024, 1);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* 16 MiB pipelined in writes of varying size while the echo is read. */
+START_TEST(test_16m_pipelined)
+{
+	struct evecho	 e;
+
+	start(&e, loopback4);
+	assert_echo(e.addrs[0], 16 * 1024 * 1024, 0, 2);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Single-byte writes: however the client splits, nothing is lost. */
+START_TEST(test_tiny_writes)
+{
+	struct evecho	 e;
+
+	start(&e, loopback4);
+	assert_echo(e.addrs[0], 2000, 1, 3);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * 50 clients at once, each with its own random payload, all sending and
+ * reading concurrently from one poll loop.
+ */
+START_TEST(test_50_clients)
+{
+	enum { NCLIENTS = 50 };
+	struct evecho	 e;
+	struct pollfd	 pfd[NCLIENTS];
+	unsigned char	*data[NCLIENTS], buf[65536];
+	size_t		 len[NCLIENTS], sent[NCLIENTS], got[NCLIENTS];
+	long		 deadline;
+	int		 i, done = 0;
+	ssize_t		 n;
+
+	start(&e, loopback4);
+	for (i = 0; i < NCLIENTS; i++) {
+		len[i] = 1 + (size_t)(i * 7919) % (256 * 1024);
+		data[i] = malloc(len[i]);
+		ck_assert_ptr_nonnull(data[i]);
+		pattern_fill(data[i], len[i], 100 + (uint32_t)i);
+		sent[i] = got[i] = 0;
+		pfd[i].fd = tcp_connect_addr(e.addrs[0]);
+		ck_assert_msg(pfd[i].fd != -1, "client %d cannot connect", i);
+		ck_assert_int_eq(set_nonblocking(pfd[i].fd), 0);
+	}
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	while (done < NCLIENTS) {
+		ck_assert_msg(now_ms() < deadline, "timed out with %d of %d "
+		    "clients done", done, NCLIENTS);
+		for (i = 0; i < NCLIENTS; i++) {
+			pfd[i].events = got[i] < len[i] ? POLLIN : 0;
+			if (sent[i] < len[i])
+				pfd[i].events |= POLLOUT;
+			pfd[i].revents = 0;
+		}
+		ck_assert_int_ne(poll(pfd, NCLIENTS, 100), -1);
+		for (i = 0; i < NCLIENTS; i++) {
+			if (pfd[i].revents & POLLOUT) {
+				n = send(pfd[i].fd, data[i] + sent[i],
+				    len[i] - sent[i], MSG_NOSIGNAL);
+				ck_assert_msg(n > 0 || (n == -1 &&
+				    errno == EAGAIN), "client %d send: %s", i,
+				    strerror(errno));
+				if (n > 0)
+					sent[i] += (size_t)n;
+			}
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = recv(pfd[i].fd, buf, sizeof buf, 0);
+			ck_assert_msg(n > 0 || (n == -1 && errno == EAGAIN),
+			    "client %d lost its connection after %zu of %zu "
+			    "bytes", i, got[i], len[i]);
+			if (n <= 0)
+				continue;
+			ck_assert_msg(got[i] + (size_t)n <= len[i] &&
+			    memcmp(buf, data[i] + got[i], (size_t)n) == 0,
+			    "client %d: wrong bytes at offset %zu", i, got[i]);
+			got[i] += (size_t)n;
+			if (got[i] == len[i])
+				done++;
+		}
+	}
+	for (i = 0; i < NCLIENTS; i++) {
+		close(pfd[i].fd);
+		free(data[i]);
+	}
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Half-close: the client sends, shuts down its writing side, and still
+ * gets every byte back before the server's EOF.
+ */
+START_TEST(test_half_close)
+{
+	struct evecho	 e;
+	size_t		 len = 300 * 1024;
+	unsigned char	*data = malloc(len), *back = malloc(len);
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(back);
+	pattern_fill(data, len, 4);
+	start(&e, loopback4);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	/* 300 KiB fits in the socket buffers and evecho's queue. */
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(recv_exact(fd, back, len, IO_TIMEOUT_MS), 0);
+	ck_assert(memcmp(data, back, len) == 0);
+	ck_assert_msg(recv_eof(fd, IO_TIMEOUT_MS) == 0,
+	    "no EOF after the echo of a half-closed connection");
+	close(fd);
+	free(data);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* A half-close with nothing sent ends the connection cleanly at once. */
+START_TEST(test_half_close_empty)
+{
+	struct evecho	 e;
+	int		 fd;
+
+	start(&e, loopback4);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -U changes a-z only: every other byte value passes unchanged. */
+START_TEST(test_uppercase)
+{
+	static const char *const args[] = { "-U", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	unsigned char	 data[4 * 256], want[4 * 256], back[4 * 256];
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < sizeof data; i++) {
+		data[i] = (unsigned char)i;
+		want[i] = data[i] >= 'a' && data[i] <= 'z' ?
+		    data[i] - 32 : data[i];
+	}
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, data, sizeof data, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, back, sizeof back, IO_TIMEOUT_MS), 0);
+	ck_assert(memcmp(back, want, sizeof want) == 0);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -U over a large stream: the in-place transform across many chains. */
+START_TEST(test_uppercase_stream)
+{
+	static const char *const args[] = { "--uppercase", "-l",
+	    "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	size_t		 len = 4 * 1024 * 1024, i;
+	unsigned char	*data = malloc(len), *want = malloc(len);
+	unsigned char	 buf[65536];
+	size_t		 sent = 0, got = 0;
+	long		 deadline = now_ms() + IO_TIMEOUT_MS;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(want);
+	for (i = 0; i < len; i++) {
+		data[i] = (unsigned char)('a' + i % 26 + (i % 3 == 0 ? 32 :
+		    0));
+		want[i] = data[i] >= 'a' && data[i] <= 'z' ? data[i] - 32 :
+		    data[i];
+	}
+	start(&e, args);
+	pfd.fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(pfd.fd, -1);
+	ck_assert_int_eq(set_nonblocking(pfd.fd), 0);
+	while (got < len) {
+		ck_assert_msg(now_ms() < deadline, "timed out at %zu", got);
+		pfd.events = POLLIN | (sent < len ? POLLOUT : 0);
+		ck_assert_int_ne(poll(&pfd, 1, 100), -1);
+		if ((pfd.revents & POLLOUT) && (n = send(pfd.fd, data + sent,
+		    len - sent, MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(pfd.fd, buf, sizeof buf, 0);
+			ck_assert_msg(n > 0 || (n == -1 && errno == EAGAIN),
+			    "lost at %zu", got);
+			if (n > 0) {
+				ck_assert(memcmp(buf, want + got,
+				    (size_t)n) == 0);
+				got += (size_t)n;
+			}
+		}
+	}
+	close(pfd.fd);
+	free(data);
+	free(want);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Each backend -B offers is used as asked and echoes correctly. */
+START_TEST(test_backend)
+{
+	static const char *const names[] = { "select", "poll", "epoll" };
+	const char	*args[] = { "-B", names[_i], "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	char		 want[64];
+
+	start(&e, args);
+	snprintf(want, sizeof want, "backend %s,", names[_i]);
+	ck_assert_msg(evecho_wait_log(&e, want, 1000) == 0,
+	    "log does not say '%s'", want);
+	assert_echo(e.addrs[0], 1024 * 1024, 0, 5);
+	assert_echo(e.addrs[0], 1, 1, 6);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* IPv6 loopback, where the machine has it. */
+START_TEST(test_ipv6)
+{
+	static const char *const args[] = { "-l", "[::1]:0", NULL };
+	struct evecho	 e;
+
+	if (!ipv6_loopback_available()) {
+		fprintf(stderr, "test_ipv6: no IPv6 loopback here, skipped\n");
+		return;
+	}
+	start(&e, args);
+	ck_assert_msg(strncmp(e.addrs[0], "[::1]:", 6) == 0,
+	    "listening on '%s', not [::1]", e.addrs[0]);
+	assert_echo(e.addrs[0], 1, 1, 7);
+	assert_echo(e.addrs[0], 1024 * 1024, 0, 8);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Several -l: a listener on each, all serving, each with its own port. */
+START_TEST(test_several_listeners)
+{
+	static const char *const args4[] = { "-l", "127.0.0.1:0", "-l",
+	    "127.0.0.1:0", NULL };
+	static const char *const args46[] = { "-l", "127.0.0.1:0", "-l",
+	    "[::1]:0", NULL };
+	struct evecho	 e;
+	int		 i;
+
+	start(&e, ipv6_loopback_available() ? args46 : args4);
+	ck_assert_int_eq(e.naddrs, 2);
+	ck_assert_str_ne(e.addrs[0], e.addrs[1]);
+	for (i = 0; i < e.naddrs; i++)
+		assert_echo(e.addrs[i], 100 * 1024, 0, 9 + (uint32_t)i);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A client that resets its connection (SO_LINGER 0) mid-stream costs the
+ * server that connection only: it logs why and serves the next client.
+ */
+START_TEST(test_reset_mid_stream)
+{
+	static const char *const args[] = { "-v", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	struct linger	 lg = { 1, 0 };
+	unsigned char	 data[200000];
+	int		 fd, i;
+
+	pattern_fill(data, sizeof data, 10);
+	start(&e, args);
+	for (i = 0; i < 20; i++) {
+		fd = tcp_connect_addr(e.addrs[0]);
+		ck_assert_int_ne(fd, -1);
+		ck_assert_int_eq(send_all(fd, data, sizeof data,
+		    IO_TIMEOUT_MS), 0);
+		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof lg), 0);
+		close(fd);	/* RST, with echo still in flight */
+	}
+	ck_assert_msg(evecho_wait_log(&e, "Connection reset by peer",
+	    IO_TIMEOUT_MS) == 0, "no reset logged");
+	assert_echo(e.addrs[0], 100 * 1024, 0, 11);
+	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);	/* alive */
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Many short connections in a row: each gets its echo, none leaks. */
+START_TEST(test_churn)
+{
+	static const char *const args[] = { "-v", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	int		 i;
+
+	start(&e, args);
+	for (i = 0; i < 200; i++)
+		assert_echo(e.addrs[0], 64, 64, 12 + (uint32_t)i);
+	ck_assert_msg(evecho_log_count(&e, " connected (1 open)") == 200,
+	    "connections overlapped or were not logged");
+	evecho_stop(&e);
+}
+END_TEST
+
+static Suite *
+echo_suite(void)
+{
+	Suite	*s = suite_create("echo");
+	TCase	*tc = tcase_create("echo");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_one_byte);
+	tcase_add_test(tc, test_64k);
+	tcase_add_test(tc, test_16m_pipelined);
+	tcase_add_test(tc, test_tiny_writes);
+	tcase_add_test(tc, test_50_clients);
+	tcase_add_test(tc, test_half_close);
+	tcase_add_test(tc, test_half_close_empty);
+	tcase_add_test(tc, test_uppercase);
+	tcase_add_test(tc, test_uppercase_stream);
+	tcase_add_loop_test(tc, test_backend, 0, 3);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_several_listeners);
+	tcase_add_test(tc, test_reset_mid_stream);
+	tcase_add_test(tc, test_churn);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(echo_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

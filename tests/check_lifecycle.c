@@ -1,0 +1,614 @@
+/*
+ * check_lifecycle.c: the server as a process: start-up errors and their
+ * exit statuses, --help and --version, logging levels, and the shutdown
+ * on SIGTERM/SIGINT with its drain.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+#define IO_TIMEOUT_MS	30000
+#define HINT		"Try 'evecho --help' for more information.\n"
+
+static void
+start(struct evecho *e, const char *const *args)
+{
+	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
+}
+
+/* Wait for the server to exit by itself; its status must be exit(0). */
+static void
+assert_clean_exit(struct evecho *e, int timeout_ms)
+{
+	int	 status;
+
+	ck_assert_msg(evecho_wait_exit(e, timeout_ms, &status) == 0,
+	    "evecho did not exit within %d ms", timeout_ms);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "evecho ended with wait status 0x%x, not exit 0", status);
+}
+
+/* A socket listening on an ephemeral loopback port; its port in *port. */
+static int
+occupy_port(int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/*
+ * Bad command lines: one line naming the problem, the hint, exit 64, and
+ * nothing on stdout.
+ */
+static const struct {
+	const char	*args[6];
+	const char	*message;
+} bad_flags[] = {
+	{ { "--bogus" }, "unknown option '--bogus'" },
+	{ { "-x" }, "unknown option '-x'" },
+	{ { "-l" }, "option '-l' needs a value" },
+	{ { "--listen" }, "option '--listen' needs a value" },
+	{ { "--version=2" }, "option '--version' takes no value" },
+	{ { "--max" }, "option '--max' is ambiguous: it could be "
+	    "--max-conns, --max-queue" },
+	{ { "extra" }, "unexpected argument 'extra': evecho takes options "
+	    "only" },
+	{ { "-q", "-v" }, "--quiet and --verbose cannot be used together" },
+	{ { "-b", "0" }, "invalid value '0' for --backlog: expected a whole "
+	    "number from 1 to 65535" },
+	{ { "--backlog", "x" }, "invalid value 'x' for --backlog: expected a "
+	    "whole number from 1 to 65535" },
+	{ { "-m", "0" }, "invalid value '0' for --max-conns: expected a whole "
+	    "number from 1 to 10000000" },
+	{ { "--max-conns", "-5" }, "invalid value '-5' for --max-conns: "
+	    "expected a whole number from 1 to 10000000" },
+	{ { "--max-queue", "2G" }, "invalid value '2G' for --max-queue: "
+	    "expected bytes from 1 to 1G, with an optional k, M or G suffix" },
+	{ { "--max-queue", "1x" }, "invalid value '1x' for --max-queue: "
+	    "expected bytes from 1 to 1G, with an optional k, M or G suffix" },
+	{ { "-t", "abc" }, "invalid value 'abc' for --idle-timeout: expected "
+	    "seconds from 0 to 86400, such as 30 or 0.5" },
+	{ { "--idle-timeout", "86401" }, "invalid value '86401' for "
+	    "--idle-timeout: expected seconds from 0 to 86400, such as 30 or "
+	    "0.5" },
+	{ { "--drain-timeout", "1.0001" }, "invalid value '1.0001' for "
+	    "--drain-timeout: expected seconds from 0 to 86400, such as 5 or "
+	    "0.5" },
+	{ { "-B", "kqueue" }, "unknown backend 'kqueue' for --backend: "
+	    "expected epoll, poll or select" },
+	{ { "-l", "8080" }, "listen address '8080' is only a number; write "
+	    "':8080' for every interface or '127.0.0.1:8080' for loopback" },
+	{ { "-l", "::1" }, "listen address '::1' has several ':'; write IPv6 "
+	    "addresses in brackets, as in [::1]:7777" },
+	{ { "-l", "127.0.0.1:65536" }, "listen address '127.0.0.1:65536': "
+	    "port '65536' is not a number from 0 to 65535" },
+	{ { "-l", "[::1" }, "listen address '[::1' has '[' without ']'" },
+	{ { "-l", "[nope]:1" }, "listen address '[nope]:1': 'nope' is not an "
+	    "IPv6 address" },
+	{ { "-l", "bad host:1" }, "listen address 'bad host:1': 'bad host' is "
+	    "not a valid host name or address" },
+};
+
+START_TEST(test_bad_flags)
+{
+	char		 out[256], err[1024], want[1024];
+	int		 status;
+
+	ck_assert_int_eq(run_evecho(bad_flags[_i].args, NULL, &status, out,
+	    sizeof out, err, sizeof err), 0);
+	snprintf(want, sizeof want, "evecho: %s\n" HINT, bad_flags[_i].message);
+	ck_assert_str_eq(err, want);
+	ck_assert_str_eq(out, "");
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 64);
+}
+END_TEST
+
+/* --help lists every option on stdout and exits 0; so does -h. */
+START_TEST(test_help)
+{
+	static const char *const longs[] = { "--listen", "--backlog",
+	    "--backend", "--uppercase", "--idle-timeout", "--max-conns",
+	    "--max-queue", "--drain-timeout", "--verbose", "--quiet",
+	    "--help", "--version", NULL };
+	static const char *const args[] = { "--help", NULL };
+	static const char *const short_args[] = { "-h", NULL };
+	char		 out[4096], err[256], out2[4096];
+	int		 status, i;
+
+	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_str_eq(err, "");
+	ck_assert(strncmp(out, "usage: evecho ", 14) == 0);
+	for (i = 0; longs[i] != NULL; i++)
+		ck_assert_msg(strstr(out, longs[i]) != NULL,
+		    "--help does not mention %s", longs[i]);
+	ck_assert_int_eq(run_evecho(short_args, NULL, &status, out2,
+	    sizeof out2, err, sizeof err), 0);
+	ck_assert_str_eq(out, out2);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	static const char *const args[] = { "--version", NULL };
+	char		 out[256], err[256], want[64];
+	int		 status;
+
+	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(want, sizeof want, "evecho %s (libevent ", PACKAGE_VERSION);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "version '%s'",
+	    out);
+}
+END_TEST
+
+/* An address in use: one line naming it and the reason, exit 71. */
+START_TEST(test_address_in_use)
+{
+	char		 addr[64], out[256], err[1024], want[256];
+	const char	*args[] = { "-l", addr, NULL };
+	int		 fd, port, status;
+
+	fd = occupy_port(&port);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	snprintf(want, sizeof want, "evecho: cannot listen on 127.0.0.1:%d: "
+	    "Address already in use\n", port);
+	ck_assert_str_eq(err, want);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 71);
+	close(fd);
+}
+END_TEST
+
+/* A host that does not resolve: exit 68 (EX_NOHOST). */
+START_TEST(test_unknown_host)
+{
+	static const char *const args[] = { "-l", "no-such-host.invalid:0",
+	    NULL };
+	static const char want[] = "evecho: cannot resolve "
+	    "'no-such-host.invalid': ";
+	char		 out[256], err[1024];
+	int		 status;
+
+	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "stderr: %s",
+	    err);
+	ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
+	    "more than one line: %s", err);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 68);
+}
+END_TEST
+
+/* A privileged port without privilege: exit 77 (EX_NOPERM). */
+START_TEST(test_permission_denied)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:1", NULL };
+	struct spawn_opts opts = { .as_nobody = 1 };
+	char		 out[256], err[1024];
+	int		 status;
+	FILE		*fp;
+	int		 start_port = 1024;
+
+	/* Some containers let anyone bind any port. */
+	if ((fp = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start",
+	    "r")) != NULL) {
+		if (fscanf(fp, "%d", &start_port) != 1)
+			start_port = 1024;
+		fclose(fp);
+	}
+	if (start_port <= 1) {
+		fprintf(stderr, "test_permission_denied: every port is "
+		    "unprivileged here, skipped\n");
+		return;
+	}
+	ck_assert_int_eq(run_evecho(args, &opts, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert_str_eq(err, "evecho: cannot listen on 127.0.0.1:1: "
+	    "Permission denied\n");
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 77);
+}
+END_TEST
+
+/*
+ * SIGTERM with echo still queued: the listener closes at once (new
+ * clients are refused), the client still receives every byte evecho had
+ * read, then EOF, and evecho exits 0.
+ */
+START_TEST(test_sigterm_drains)
+{
+	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
+	    NULL };
+	const size_t	 len = 512 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len), *back = malloc(len);
+	char		 all_in[64];
+	int		 fd, size = 4096, late;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(back);
+	pattern_fill(data, len, 30);
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	/* A tiny receive buffer: most of the echo waits in evecho. */
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof size), 0);
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
+	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
+	    "evecho never read all %zu bytes", len);
+
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM: stopped listening",
+	    IO_TIMEOUT_MS), 0);
+	late = tcp_connect_addr(e.addrs[0]);
+	ck_assert_msg(late == -1 && errno == ECONNREFUSED,
+	    "a new client was not refused during the drain");
+
+	ck_assert_int_eq(recv_exact(fd, back, len, IO_TIMEOUT_MS), 0);
+	ck_assert(memcmp(data, back, len) == 0);
+	ck_assert_msg(recv_eof(fd, IO_TIMEOUT_MS) == 0, "no EOF after drain");
+	close(fd);
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	ck_assert_int_eq(evecho_wait_log(&e, "stopped\n", 0), 0);
+	free(data);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * SIGTERM while evecho has stopped reading a client that sends faster
+ * than it reads, so unread input sits in evecho's socket: evecho must
+ * still deliver the echo of everything it had read and end with a clean
+ * EOF.  Closing with unread input would instead reset the connection and
+ * destroy the echo in flight.  What the client gets is an exact prefix of
+ * what it sent.
+ */
+START_TEST(test_sigterm_unread_input)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	const size_t	 len = 32 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len), buf[65536];
+	size_t		 sent = 0, got = 0;
+	long		 deadline, last;
+	int		 fd, size = 65536;
+	ssize_t		 n;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 34);
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof size), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof size), 0);
+	ck_assert_int_eq(set_nonblocking(fd), 0);
+	for (last = now_ms(); sent < len && now_ms() - last < 300; ) {
+		n = send(fd, data + sent, 65536, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+			last = now_ms();
+		} else
+			sleep_ms(5);
+	}
+	ck_assert_msg(sent < len, "evecho never stopped reading");
+
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	for (;;) {
+		ck_assert_msg(now_ms() < deadline, "no EOF after %zu bytes",
+		    got);
+		if (!wait_readable(fd, 100))
+			continue;
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n == 0)
+			break;
+		if (n == -1 && errno == EAGAIN)
+			continue;
+		ck_assert_msg(n > 0, "after %zu bytes back: %s, not a clean "
+		    "EOF", got, strerror(errno));
+		ck_assert_msg(got + (size_t)n <= sent &&
+		    memcmp(buf, data + got, (size_t)n) == 0,
+		    "wrong bytes at offset %zu", got);
+		got += (size_t)n;
+	}
+	ck_assert_msg(got >= 1024 * 1024, "only %zu bytes echoed before EOF",
+	    got);
+	close(fd);
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* SIGINT does the same; idle clients get EOF at once. */
+START_TEST(test_sigint_idle_clients)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	int		 fd[3], i;
+
+	start(&e, args);
+	for (i = 0; i < 3; i++) {
+		fd[i] = tcp_connect_addr(e.addrs[0]);
+		ck_assert_int_ne(fd[i], -1);
+	}
+	ck_assert_int_eq(kill(e.pid, SIGINT), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(recv_eof(fd[i], IO_TIMEOUT_MS), 0);
+		close(fd[i]);	/* the client's close ends the drain */
+	}
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	ck_assert_int_eq(evecho_wait_log(&e, "SIGINT: stopped listening", 0),
+	    0);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* SIGTERM with no clients: prompt exit 0. */
+START_TEST(test_sigterm_no_clients)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+
+	start(&e, args);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	assert_clean_exit(&e, 5000);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A client that never reads cannot hold the shutdown past
+ * --drain-timeout: evecho cuts it off, says so, and exits 0.
+ */
+START_TEST(test_drain_timeout)
+{
+	static const char *const args[] = { "--drain-timeout", "0.5", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 len = 8 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	long		 t0, took;
+	int		 fd, size = 4096;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 31);
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof size), 0);
+	send_all(fd, data, len, 500);	/* stalls: that is the point */
+	t0 = now_ms();
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	assert_clean_exit(&e, 10000);
+	took = now_ms() - t0;
+	ck_assert_msg(took >= 400, "exited after %ld ms, before the drain "
+	    "timeout", took);
+	ck_assert_int_eq(evecho_wait_log(&e, "drain timeout: closed 1 "
+	    "connection", 0), 0);
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* A second signal during the drain ends the process at once, by it. */
+START_TEST(test_second_signal)
+{
+	static const char *const args[] = { "--drain-timeout", "60", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 len = 8 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	int		 fd, status, size = 4096;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 32);
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof size), 0);
+	send_all(fd, data, len, 500);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "draining 1 connection",
+	    IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_msg(evecho_wait_exit(&e, 5000, &status) == 0,
+	    "a second SIGTERM did not end evecho");
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+	    "wait status 0x%x: not killed by SIGTERM", status);
+	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM again: exiting at "
+	    "once", 0), 0);
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -v: a line for each connection's open and close, with its numbers. */
+START_TEST(test_verbose_connection_lines)
+{
+	static const char *const args[] = { "-v", "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 data[1000], back[1000];
+	int		 fd;
+
+	pattern_fill(data, sizeof data, 33);
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, data, sizeof data, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, back, sizeof back, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
+	close(fd);
+	ck_assert_int_eq(evecho_wait_log(&e, "connected (1 open)",
+	    IO_TIMEOUT_MS), 0);
+	ck_assert_msg(evecho_wait_log(&e, "closed (closed by client): "
+	    "1000 B in, 1000 B out, ", IO_TIMEOUT_MS) == 0,
+	    "no close line with the byte counts");
+	ck_assert_int_eq(evecho_log_count(&e, " read "), 0);	/* not -vv */
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Default level: start-up and stop lines only, none per connection. */
+START_TEST(test_default_log_level)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 b = 1;
+	int		 fd;
+
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	close(fd);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	ck_assert_int_eq(evecho_log_count(&e, "connected"), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "listening on "), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "stopped\n"), 1);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -q: nothing at all on stderr from a clean run, yet it serves. */
+START_TEST(test_quiet)
+{
+	static const char *const args[] = { "-q", "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 b = 'q';
+	long		 deadline;
+	int		 fd, port = 0;
+	char		*log;
+
+	ck_assert_int_eq(evecho_spawn(&e, args, NULL), 0);
+	deadline = now_ms() + HARNESS_START_MS;
+	while ((port = evecho_listen_port(&e)) == 0 && now_ms() < deadline)
+		sleep_ms(10);
+	ck_assert_msg(port != 0, "cannot find evecho's listening port");
+	fd = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(b, 'q');
+	close(fd);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	log = evecho_log(&e);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(log[0] == '\0', "-q still logged: %s", log);
+	free(log);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * libevent's environment switches are honoured by default and ignored
+ * when --backend names one.
+ */
+START_TEST(test_backend_environment)
+{
+	static const char *const plain[] = { "-l", "127.0.0.1:0", NULL };
+	static const char *const forced[] = { "-B", "epoll", "-l",
+	    "127.0.0.1:0", NULL };
+	struct spawn_opts opts = { .env = "EVENT_NOEPOLL=1" };
+	struct evecho	 e;
+
+	ck_assert_int_eq(evecho_spawn(&e, plain, &opts), 0);
+	ck_assert_msg(evecho_wait_log(&e, " ready: ", HARNESS_START_MS) == 0,
+	    "did not start");
+	ck_assert_int_eq(evecho_log_count(&e, "backend epoll"), 0);
+	evecho_stop(&e);
+
+	ck_assert_int_eq(evecho_spawn(&e, forced, &opts), 0);
+	ck_assert_msg(evecho_wait_log(&e, "backend epoll,",
+	    HARNESS_START_MS) == 0, "-B epoll lost to EVENT_NOEPOLL");
+	evecho_stop(&e);
+}
+END_TEST
+
+static Suite *
+lifecycle_suite(void)
+{
+	Suite	*s = suite_create("lifecycle");
+	TCase	*tc = tcase_create("lifecycle");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_bad_flags, 0,
+	    (int)(sizeof bad_flags / sizeof bad_flags[0]));
+	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_address_in_use);
+	tcase_add_test(tc, test_unknown_host);
+	tcase_add_test(tc, test_permission_denied);
+	tcase_add_test(tc, test_sigterm_drains);
+	tcase_add_test(tc, test_sigterm_unread_input);
+	tcase_add_test(tc, test_sigint_idle_clients);
+	tcase_add_test(tc, test_sigterm_no_clients);
+	tcase_add_test(tc, test_drain_timeout);
+	tcase_add_test(tc, test_second_signal);
+	tcase_add_test(tc, test_verbose_connection_lines);
+	tcase_add_test(tc, test_default_log_level);
+	tcase_add_test(tc, test_quiet);
+	tcase_add_test(tc, test_backend_environment);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(lifecycle_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,440 @@
+/*
+ * check_limits.c: what bounds the server: backpressure on clients that do
+ * not read, the idle timeout, and the connection limit.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+#define IO_TIMEOUT_MS	30000
+#define SMALL_BUF	65536	/* client socket buffers, to stall early */
+
+static void
+start(struct evecho *e, const char *const *args)
+{
+	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
+}
+
+/* A non-blocking client with small socket buffers: the kernel holds little. */
+static int
+small_client(const char *addr)
+{
+	int	 fd, size = SMALL_BUF;
+
+	fd = tcp_connect_addr(addr);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof size), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof size), 0);
+	ck_assert_int_eq(set_nonblocking(fd), 0);
+	return (fd);
+}
+
+/* Send without reading until the connection refuses more for stall_ms. */
+static size_t
+send_until_stalled(int fd, const unsigned char *data, size_t len,
+    int stall_ms)
+{
+	size_t	 sent = 0;
+	long	 last = now_ms();
+	ssize_t	 n;
+
+	while (sent < len && now_ms() - last < stall_ms) {
+		n = send(fd, data + sent, len - sent > 65536 ? 65536 :
+		    len - sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+			last = now_ms();
+		} else {
+			ck_assert_msg(errno == EAGAIN, "send: %s",
+			    strerror(errno));
+			sleep_ms(5);
+		}
+	}
+	return (sent);
+}
+
+/*
+ * Read the echo of all len bytes, in order, while sending what is left
+ * after the first `sent`; reading at most `per_read` bytes every
+ * `pause_ms` to play a slow reader.
+ */
+static void
+finish_echo(int fd, const unsigned char *data, size_t len, size_t sent,
+    size_t per_read, int pause_ms)
+{
+	unsigned char	 buf[65536];
+	size_t		 got = 0, want;
+	long		 deadline = now_ms() + 2 * IO_TIMEOUT_MS;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	pfd.fd = fd;
+	while (got < len) {
+		ck_assert_msg(now_ms() < deadline, "timed out at %zu of %zu",
+		    got, len);
+		pfd.events = POLLIN | (sent < len ? POLLOUT : 0);
+		ck_assert_int_ne(poll(&pfd, 1, 100), -1);
+		if ((pfd.revents & POLLOUT) && (n = send(fd, data + sent,
+		    len - sent, MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		want = per_read < sizeof buf ? per_read : sizeof buf;
+		n = recv(fd, buf, want, 0);
+		ck_assert_msg(n > 0 || (n == -1 && errno == EAGAIN),
+		    "connection lost at %zu of %zu bytes", got, len);
+		if (n <= 0)
+			continue;
+		ck_assert_msg(memcmp(buf, data + got, (size_t)n) == 0,
+		    "wrong bytes at offset %zu", got);
+		got += (size_t)n;
+		if (pause_ms > 0)
+			sleep_ms(pause_ms);
+	}
+}
+
+/*
+ * A client that sends 32 MiB without reading cannot grow the server: the
+ * server stops reading at --max-queue (default 1 MiB), the client stalls
+ * long before 32 MiB, the server's memory stays bounded; once the client
+ * reads, every byte arrives, in order.
+ */
+START_TEST(test_backpressure)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	const size_t	 len = 32 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	size_t		 sent;
+	long		 rss0, rss1;
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 20);
+	start(&e, args);
+	fd = small_client(e.addrs[0]);
+	rss0 = evecho_rss_kb(&e);
+	ck_assert_int_gt(rss0, 0);
+
+	sent = send_until_stalled(fd, data, len, 500);
+	rss1 = evecho_rss_kb(&e);
+	fprintf(stderr, "test_backpressure: client stalled after %zu bytes; "
+	    "server RSS %ld -> %ld KiB\n", sent, rss0, rss1);
+	ck_assert_msg(sent < len / 2, "the client sent %zu bytes without "
+	    "reading: the server never stopped reading", sent);
+	/* Under valgrind RSS measures valgrind; the stall still counts. */
+	if (!harness_wrapped("test_backpressure RSS check"))
+		ck_assert_msg(rss1 - rss0 < 12 * 1024, "server RSS grew by "
+		    "%ld KiB while a client sent %zu bytes without reading",
+		    rss1 - rss0, sent);
+
+	finish_echo(fd, data, len, sent, SIZE_MAX, 0);
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* A small --max-queue: reading pauses and resumes, and -vv says so. */
+START_TEST(test_backpressure_small_queue)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "16k",
+	    "-l", "127.0.0.1:0", NULL };
+	const size_t	 len = 8 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	size_t		 sent;
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 21);
+	start(&e, args);
+	fd = small_client(e.addrs[0]);
+	sent = send_until_stalled(fd, data, len, 300);
+	ck_assert_msg(evecho_wait_log(&e, "paused reading", 1000) == 0,
+	    "no pause logged");
+	finish_echo(fd, data, len, sent, SIZE_MAX, 0);
+	ck_assert_msg(evecho_wait_log(&e, "resumed reading", 1000) == 0,
+	    "no resume logged");
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* A connection with no traffic either way is closed after -t. */
+START_TEST(test_idle_timeout)
+{
+	static const char *const args[] = { "-v", "-t", "0.5", "-l",
+	    "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	long		 t0, waited;
+	int		 fd;
+
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	t0 = now_ms();
+	ck_assert_msg(recv_eof(fd, 10000) == 0, "idle connection not closed");
+	waited = now_ms() - t0;
+	ck_assert_msg(waited >= 400 && waited <= 5000, "closed after %ld ms "
+	    "with -t 0.5", waited);
+	ck_assert_int_eq(evecho_wait_log(&e, "closed (idle timeout)", 1000),
+	    0);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Traffic keeps a connection open well past -t. */
+START_TEST(test_idle_active_survives)
+{
+	static const char *const args[] = { "-t", "0.5", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	unsigned char	 out, in;
+	int		 fd, i;
+
+	start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	for (i = 0; i < 15; i++) {	/* 1.5 s, three times -t */
+		out = (unsigned char)i;
+		ck_assert_int_eq(send_all(fd, &out, 1, IO_TIMEOUT_MS), 0);
+		ck_assert_msg(recv_exact(fd, &in, 1, IO_TIMEOUT_MS) == 0,
+		    "closed while active, after %d round trips", i);
+		ck_assert_uint_eq(in, out);
+		sleep_ms(100);
+	}
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A slow reader that has stopped sending is not idle while its echo still
+ * flows out of evecho's queue: it gets every byte even though it sends
+ * nothing for far longer than -t.  The queue is made large so that evecho
+ * keeps reading, and holds echo beyond what the kernel buffers take.
+ */
+START_TEST(test_idle_slow_reader)
+{
+	static const char *const args[] = { "-v", "-t", "0.3", "--max-queue",
+	    "16M", "-l", "127.0.0.1:0", NULL };
+	const size_t	 len = 6 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	size_t		 sent;
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 22);
+	start(&e, args);
+	fd = small_client(e.addrs[0]);
+	sent = send_until_stalled(fd, data, len, 300);
+	ck_assert_uint_eq(sent, len);	/* fits: the server queues it */
+	/* 32 KiB every 20 ms: seconds of output and no input at all. */
+	finish_echo(fd, data, len, sent, 32 * 1024, 20);
+	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 0);
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* A client that sends but never reads is idle once its echo stalls. */
+START_TEST(test_idle_stalled_reader)
+{
+	static const char *const args[] = { "-v", "-t", "0.5", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 len = 32 * 1024 * 1024;
+	struct evecho	 e;
+	unsigned char	*data = malloc(len);
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, 23);
+	start(&e, args);
+	fd = small_client(e.addrs[0]);
+	send_until_stalled(fd, data, len, 200);
+	ck_assert_msg(evecho_wait_log(&e, "closed (idle timeout)", 10000) ==
+	    0, "a stalled connection was never closed");
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -t 0 turns the idle timeout off. */
+START_TEST(test_idle_off)
+{
+	static const char *const args[] = { "-t", "0", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	unsigned char	 out = 'z', in = 0;
+	int		 fd;
+
+	start(&e, args);
+	ck_assert_int_eq(evecho_wait_log(&e, "idle timeout off", 0), 0);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(wait_readable(fd, 1200), 0);	/* not closed */
+	ck_assert_int_eq(send_all(fd, &out, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &in, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(in, out);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * At --max-conns, accepting pauses: the next client waits in the backlog
+ * unserved, and is served as soon as a slot frees.
+ */
+START_TEST(test_max_conns)
+{
+	static const char *const args[] = { "-m", "2", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	unsigned char	 b = 'm';
+	int		 fd1, fd2, fd3;
+
+	start(&e, args);
+	ck_assert_int_eq(evecho_wait_log(&e, "up to 2 connections", 0), 0);
+	fd1 = tcp_connect_addr(e.addrs[0]);
+	fd2 = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd1, -1);
+	ck_assert_int_ne(fd2, -1);
+	ck_assert_int_eq(send_all(fd2, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd2, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_msg(evecho_wait_log(&e, "connection limit of 2 reached",
+	    IO_TIMEOUT_MS) == 0, "reaching the limit was not logged");
+
+	fd3 = tcp_connect_addr(e.addrs[0]);	/* the kernel's backlog */
+	ck_assert_int_ne(fd3, -1);
+	ck_assert_int_eq(send_all(fd3, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_msg(wait_readable(fd3, 500) == 0,
+	    "a client past the limit was served");
+
+	close(fd1);
+	ck_assert_msg(recv_exact(fd3, &b, 1, IO_TIMEOUT_MS) == 0,
+	    "the waiting client was not served once a slot freed");
+	ck_assert_uint_eq(b, 'm');
+	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);
+	close(fd2);
+	close(fd3);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* The default limit is the open-file limit less the reserve. */
+START_TEST(test_max_conns_default)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct spawn_opts opts = { .nofile = 256 };
+	struct evecho	 e;
+
+	/* valgrind keeps some descriptors of the limit for itself. */
+	if (harness_wrapped("test_max_conns_default"))
+		return;
+
+	ck_assert_int_eq(evecho_spawn(&e, args, &opts), 0);
+	/* 256 less 32 in reserve, less 1 for the listener. */
+	ck_assert_msg(evecho_wait_log(&e, "up to 223 connections",
+	    HARNESS_START_MS) == 0, "wrong default --max-conns");
+	evecho_stop(&e);
+}
+END_TEST
+
+/* An explicit -m raises the soft open-file limit when it must. */
+START_TEST(test_max_conns_raises_limit)
+{
+	static const char *const args[] = { "-m", "1000", "-l",
+	    "127.0.0.1:0", NULL };
+	struct spawn_opts opts = { .nofile = 256, .nofile_hard = 4096 };
+	struct evecho	 e;
+
+	/* valgrind keeps some descriptors of the limit for itself. */
+	if (harness_wrapped("test_max_conns_raises_limit"))
+		return;
+
+	ck_assert_int_eq(evecho_spawn(&e, args, &opts), 0);
+	ck_assert_msg(evecho_wait_log(&e, "up to 1000 connections",
+	    HARNESS_START_MS) == 0, "-m 1000 not applied");
+	ck_assert_int_eq(evecho_wait_log(&e, "raised the open-file limit to "
+	    "1033", 0), 0);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* An -m beyond the hard limit is refused at start-up, exit 71. */
+START_TEST(test_max_conns_over_hard_limit)
+{
+	static const char *const args[] = { "-m", "1000", "-l",
+	    "127.0.0.1:0", NULL };
+	struct spawn_opts opts = { .nofile = 256 };
+	char		 out[256], err[1024];
+	int		 status;
+
+	/* valgrind keeps some descriptors of the limit for itself. */
+	if (harness_wrapped("test_max_conns_over_hard_limit"))
+		return;
+
+	ck_assert_int_eq(run_evecho(args, &opts, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 71);
+	ck_assert_str_eq(err, "evecho: --max-conns 1000 needs 1033 open "
+	    "files, but the hard limit is 256; raise it (ulimit -Hn) or lower "
+	    "--max-conns\n");
+}
+END_TEST
+
+static Suite *
+limits_suite(void)
+{
+	Suite	*s = suite_create("limits");
+	TCase	*tc = tcase_create("limits");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_backpressure);
+	tcase_add_test(tc, test_backpressure_small_queue);
+	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_idle_active_survives);
+	tcase_add_test(tc, test_idle_slow_reader);
+	tcase_add_test(tc, test_idle_stalled_reader);
+	tcase_add_test(tc, test_idle_off);
+	tcase_add_test(tc, test_max_conns);
+	tcase_add_test(tc, test_max_conns_default);
+	tcase_add_test(tc, test_max_conns_raises_limit);
+	tcase_add_test(tc, test_max_conns_over_hard_limit);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(limits_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

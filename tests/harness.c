@@ -1,0 +1,796 @@
+/*
+ * harness.c: process and socket helpers for the integration suites.
+ *
+ * Every server the tests start is killed when the test process ends, even
+ * when an assertion fails: the child asks for SIGKILL on its parent's
+ * death.  Each server logs to a file in tests/logs ($EVECHO_TEST_LOGDIR);
+ * a test that passes removes its logs in the teardown, so what is left
+ * there after a run belongs to failed tests.
+ */
+#include "autoconfig.h"
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MAX_SPAWNED	16
+#define MAX_WRAPPER	16
+
+/* Servers started by this test process, by value: the test's own copies
+ * live on its stack, gone by the time the teardown runs. */
+static struct {
+	pid_t	 pid;
+	char	 log[512];
+} spawned[MAX_SPAWNED];
+
+static void	forget(pid_t);
+static int	temp_fd(void);
+static int	log_fd(char *, size_t);
+static char	*read_all(int);
+static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
+		    int);
+static int	find_listening_port(const unsigned long *, int,
+		    const char *);
+
+/* Checked fixture; nothing to prepare yet. */
+void
+harness_setup(void)
+{
+}
+
+/*
+ * Reached only when the test passed (a failed assertion ends the test
+ * process at once): stop whatever it left running and drop the logs.
+ */
+void
+harness_teardown(void)
+{
+	int	 i;
+
+	for (i = 0; i < MAX_SPAWNED; i++) {
+		if (spawned[i].pid != 0) {
+			if (spawned[i].pid > 0) {
+				kill(spawned[i].pid, SIGKILL);
+				waitpid(spawned[i].pid, NULL, 0);
+			}
+			unlink(spawned[i].log);
+			spawned[i].pid = 0;
+		}
+	}
+}
+
+/*
+ * Whether evecho runs under $EVECHO_WRAPPER (valgrind, say), which changes
+ * what some tests measure; if so, say that test is skipped.
+ */
+int
+harness_wrapped(const char *test)
+{
+	const char	*wrap = getenv("EVECHO_WRAPPER");
+
+	if (wrap == NULL || *wrap == '\0')
+		return (0);
+	fprintf(stderr, "%s: skipped under EVECHO_WRAPPER\n", test);
+	return (1);
+}
+
+/* The server is gone; keep its log for the teardown to remove. */
+static void
+forget(pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < MAX_SPAWNED; i++) {
+		if (spawned[i].pid == pid)
+			spawned[i].pid = -1;
+	}
+}
+
+/* A new log file in $EVECHO_TEST_LOGDIR, default tests/logs. */
+static int
+log_fd(char *path, size_t len)
+{
+	const char	*dir = getenv("EVECHO_TEST_LOGDIR");
+
+	if (dir == NULL || *dir == '\0')
+		dir = "tests/logs";
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return (-1);
+	snprintf(path, len, "%s/evecho-XXXXXX", dir);
+	return (mkstemp(path));
+}
+
+/* An anonymous temporary file: created, then unlinked at once. */
+static int
+temp_fd(void)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		 path[512];
+	int		 fd;
+
+	snprintf(path, sizeof path, "%s/evecho-test-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(path)) == -1)
+		return (-1);
+	unlink(path);
+	return (fd);
+}
+
+/* The whole content of a file, NUL-terminated; NULL on failure. */
+static char *
+read_all(int fd)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 got = 0;
+	ssize_t		 n;
+
+	if (fstat(fd, &st) == -1 || (buf = malloc((size_t)st.st_size +
+	    1)) == NULL)
+		return (NULL);
+	while (got < (size_t)st.st_size) {
+		n = pread(fd, buf + got, (size_t)st.st_size - got,
+		    (off_t)got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return (buf);
+}
+
+/*
+ * Start $EVECHO (default src/evecho) with args, behind $EVECHO_WRAPPER
+ * (for example "valgrind -q --error-exitcode=99") when that is set.
+ */
+static pid_t
+spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
+    int errfd)
+{
+	const char	*argv[MAX_WRAPPER + 64];
+	char		*wrapper = NULL, *word, *save;
+	const char	*bin = getenv("EVECHO");
+	const char	*wrap = getenv("EVECHO_WRAPPER");
+	pid_t		 parent = getpid(), pid;
+	int		 argc = 0, i, devnull;
+
+	if (wrap != NULL && *wrap != '\0' && (wrapper = strdup(wrap)) !=
+	    NULL) {
+		for (word = strtok_r(wrapper, " ", &save);
+		    word != NULL && argc < MAX_WRAPPER;
+		    word = strtok_r(NULL, " ", &save))
+			argv[argc++] = word;
+	}
+	argv[argc++] = bin != NULL && *bin != '\0' ? bin : "src/evecho";
+	for (i = 0; args[i] != NULL && argc < (int)(sizeof argv /
+	    sizeof argv[0]) - 1; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+
+	if ((pid = fork()) == -1) {
+		free(wrapper);
+		return (-1);
+	}
+	if (pid > 0) {
+		free(wrapper);
+		return (pid);
+	}
+
+	/* Child: die with the test, whatever way the test ends. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(127);
+	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(outfd, STDOUT_FILENO) == -1 ||
+	    dup2(errfd, STDERR_FILENO) == -1)
+		_exit(127);
+	closefrom(3);
+	if (opts != NULL && opts->nofile > 0) {
+		struct rlimit rl = { (rlim_t)opts->nofile,
+		    (rlim_t)(opts->nofile_hard > 0 ? opts->nofile_hard :
+		    opts->nofile) };
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(127);
+	}
+	if (opts != NULL && opts->env != NULL &&
+	    putenv((char *)opts->env) != 0)
+		_exit(127);
+	if (opts != NULL && opts->as_nobody && geteuid() == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+		    setuid(65534) == -1)
+			_exit(127);
+	}
+	execvp(argv[0], (char *const *)argv);
+	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Start evecho in the background, its output to a log file we can read. */
+int
+evecho_spawn(struct evecho *e, const char *const *args,
+    const struct spawn_opts *opts)
+{
+	int	 i;
+
+	char	 path[512];
+
+	memset(e, 0, sizeof *e);
+	e->pid = -1;
+	if ((e->logfd = log_fd(path, sizeof path)) == -1)
+		return (-1);
+	if ((e->pid = spawn(args, opts, e->logfd, e->logfd)) == -1) {
+		close(e->logfd);
+		unlink(path);
+		return (-1);
+	}
+	for (i = 0; i < MAX_SPAWNED; i++) {
+		if (spawned[i].pid == 0) {
+			spawned[i].pid = e->pid;
+			snprintf(spawned[i].log, sizeof spawned[i].log, "%s",
+			    path);
+			break;
+		}
+	}
+	return (0);
+}
+
+/*
+ * Start evecho and wait until it logs "ready", noting every address it
+ * logs as "listening on ADDR".  Returns -1, with the log on stderr, if it
+ * exits or stays silent instead.
+ */
+int
+evecho_start(struct evecho *e, const char *const *args)
+{
+	char		*log, *p;
+
+	if (evecho_spawn(e, args, NULL) == -1)
+		return (-1);
+	if (evecho_wait_log(e, " ready: ", HARNESS_START_MS) == -1) {
+		log = evecho_log(e);
+		fprintf(stderr, "evecho did not start; its log:\n%s\n",
+		    log != NULL ? log : "(unreadable)");
+		free(log);
+		return (-1);
+	}
+	if ((log = evecho_log(e)) == NULL)
+		return (-1);
+	for (p = log; (p = strstr(p, "listening on ")) != NULL &&
+	    e->naddrs < HARNESS_MAX_ADDRS; e->naddrs++) {
+		p += strlen("listening on ");
+		snprintf(e->addrs[e->naddrs], sizeof e->addrs[0], "%.*s",
+		    (int)strcspn(p, " \n"), p);
+	}
+	free(log);
+	if (e->naddrs == 0)
+		return (-1);
+	e->port = atoi(strrchr(e->addrs[0], ':') + 1);
+	return (0);
+}
+
+/* Wait until the log contains needle: 0, or -1 on timeout or exit. */
+int
+evecho_wait_log(struct evecho *e, const char *needle, int timeout_ms)
+{
+	long	 deadline = now_ms() + timeout_ms;
+	char	*log;
+	int	 found, dead;
+
+	for (;;) {
+		dead = evecho_wait_exit(e, 0, NULL) == 0;
+		if ((log = evecho_log(e)) == NULL)
+			return (-1);
+		found = strstr(log, needle) != NULL;
+		free(log);
+		if (found)
+			return (0);
+		if (dead || now_ms() >= deadline)
+			return (-1);
+		sleep_ms(5);
+	}
+}
+
+/* Everything the server has logged so far; the caller frees it. */
+char *
+evecho_log(struct evecho *e)
+{
+	return (read_all(e->logfd));
+}
+
+/* How many times needle occurs in the log. */
+int
+evecho_log_count(struct evecho *e, const char *needle)
+{
+	char	*log, *p;
+	int	 n = 0;
+
+	if ((log = evecho_log(e)) == NULL)
+		return (-1);
+	for (p = log; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(log);
+	return (n);
+}
+
+/*
+ * Wait up to timeout_ms for the server to exit: 0 once it has (status in
+ * *status when not NULL), -1 if it is still running.
+ */
+int
+evecho_wait_exit(struct evecho *e, int timeout_ms, int *status)
+{
+	long	 deadline = now_ms() + timeout_ms;
+	pid_t	 r;
+
+	while (!e->exited) {
+		r = waitpid(e->pid, &e->status, WNOHANG);
+		if (r == e->pid) {
+			e->exited = 1;
+			forget(e->pid);
+			break;
+		}
+		if (r == -1 || now_ms() >= deadline)
+			return (-1);
+		sleep_ms(2);
+	}
+	if (status != NULL)
+		*status = e->status;
+	return (0);
+}
+
+/* Kill the server if it still runs, reap it, drop its log. */
+void
+evecho_stop(struct evecho *e)
+{
+	if (e->pid > 0 && !e->exited) {
+		kill(e->pid, SIGKILL);
+		waitpid(e->pid, &e->status, 0);
+		e->exited = 1;
+	}
+	forget(e->pid);
+	if (e->logfd >= 0)
+		close(e->logfd);
+	e->logfd = -1;
+}
+
+/* The server's resident set size in KiB, or -1. */
+long
+evecho_rss_kb(const struct evecho *e)
+{
+	char	 path[64], line[256];
+	FILE	*fp;
+	long	 kb = -1;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)e->pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(fp);
+	return (kb);
+}
+
+/*
+ * The TCP port the server listens on, found without its log: the inodes
+ * of its sockets in /proc/PID/fd, matched against listening sockets in
+ * /proc/net/tcp.  For -q, which logs nothing to learn the port from.
+ * Returns 0 while there is none yet.
+ */
+int
+evecho_listen_port(const struct evecho *e)
+{
+	char		 path[64], link[64];
+	unsigned long	 inodes[64];
+	struct dirent	*de;
+	DIR		*dir;
+	int		 n = 0, port;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)e->pid);
+	if ((dir = opendir(path)) == NULL)
+		return (0);
+	while ((de = readdir(dir)) != NULL && n < 64) {
+		char fdpath[384];
+		ssize_t len;
+
+		snprintf(fdpath, sizeof fdpath, "%s/%s", path, de->d_name);
+		if ((len = readlink(fdpath, link, sizeof link - 1)) <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &inodes[n]) == 1)
+			n++;
+	}
+	closedir(dir);
+	if ((port = find_listening_port(inodes, n, "/proc/net/tcp")) == 0)
+		port = find_listening_port(inodes, n, "/proc/net/tcp6");
+	return (port);
+}
+
+/* Lines: "sl local rem st tx:rx tr:when retr uid timeout inode ...". */
+static int
+find_listening_port(const unsigned long *inodes, int n, const char *table)
+{
+	char		 line[512];
+	FILE		*fp;
+	int		 i, port = 0;
+
+	if ((fp = fopen(table, "r")) == NULL)
+		return (0);
+	while (port == 0 && fgets(line, sizeof line, fp) != NULL) {
+		char *tok[12], *save, *w;
+		int ntok = 0;
+
+		for (w = strtok_r(line, " \n", &save); w != NULL && ntok < 12;
+		    w = strtok_r(NULL, " \n", &save))
+			tok[ntok++] = w;
+		if (ntok < 10 || strcmp(tok[3], "0A") != 0)
+			continue;	/* header, or not listening */
+		for (i = 0; i < n; i++) {
+			if (strtoul(tok[9], NULL, 10) == inodes[i] &&
+			    strchr(tok[1], ':') != NULL)
+				port = (int)strtol(strchr(tok[1], ':') + 1,
+				    NULL, 16);
+		}
+	}
+	fclose(fp);
+	return (port);
+}
+
+/*
+ * Run evecho to completion (bounded by 10 s, then killed) and capture its
+ * stdout and stderr.  Returns 0 with the wait status in *status, or -1.
+ */
+int
+run_evecho(const char *const *args, const struct spawn_opts *opts,
+    int *status, char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct evecho	 e;
+	int		 outfd, errfd, rc = -1;
+	char		*text;
+
+	memset(&e, 0, sizeof e);
+	if ((outfd = temp_fd()) == -1)
+		return (-1);
+	if ((errfd = temp_fd()) == -1) {
+		close(outfd);
+		return (-1);
+	}
+	if ((e.pid = spawn(args, opts, outfd, errfd)) == -1)
+		goto done;
+	e.logfd = -1;
+	if (evecho_wait_exit(&e, 10000, status) == -1) {
+		kill(e.pid, SIGKILL);
+		waitpid(e.pid, NULL, 0);
+		goto done;
+	}
+	if ((text = read_all(outfd)) != NULL) {
+		snprintf(out, outlen, "%s", text);
+		free(text);
+	}
+	if ((text = read_all(errfd)) != NULL) {
+		snprintf(err, errlen, "%s", text);
+		free(text);
+	}
+	rc = 0;
+done:
+	close(outfd);
+	close(errfd);
+	return (rc);
+}
+
+/* Connect to host:port (numeric) within 5 s; a blocking socket, or -1. */
+int
+tcp_connect(const char *host, int port)
+{
+	struct addrinfo	 hints, *res;
+	struct pollfd	 pfd;
+	char		 service[16];
+	int		 fd, on = 1, err = 0;
+	socklen_t	 len = sizeof err;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(service, sizeof service, "%d", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0)
+		return (-1);
+	fd = socket(res->ai_family, SOCK_STREAM, 0);
+	if (fd == -1 || set_nonblocking(fd) == -1)
+		goto fail;
+	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS)
+			goto fail;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 5000) != 1 || getsockopt(fd, SOL_SOCKET,
+		    SO_ERROR, &err, &len) == -1 || err != 0) {
+			errno = err != 0 ? err : ETIMEDOUT;
+			goto fail;
+		}
+	}
+	freeaddrinfo(res);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+fail:
+	err = errno;
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(res);
+	errno = err;
+	return (-1);
+}
+
+/* Connect to "127.0.0.1:7777" or "[::1]:7777", as the log writes them. */
+int
+tcp_connect_addr(const char *addr)
+{
+	char		 host[64];
+	const char	*colon = strrchr(addr, ':');
+	size_t		 len;
+
+	if (colon == NULL)
+		return (-1);
+	len = (size_t)(colon - addr);
+	if (addr[0] == '[' && len >= 2 && addr[len - 1] == ']') {
+		addr++;
+		len -= 2;
+	}
+	if (len >= sizeof host)
+		return (-1);
+	memcpy(host, addr, len);
+	host[len] = '\0';
+	return (tcp_connect(host, atoi(colon + 1)));
+}
+
+int
+set_nonblocking(int fd)
+{
+	int	 flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1)
+		return (-1);
+	return (fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+}
+
+/* Poll one descriptor for events until the deadline: 1 ready, 0 not. */
+static int
+poll_until(int fd, short events, long deadline)
+{
+	struct pollfd	 pfd;
+	long		 left;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		switch (poll(&pfd, 1, (int)left)) {
+		case 1:
+			return (1);
+		case 0:
+			return (0);
+		default:
+			if (errno != EINTR)
+				return (0);
+		}
+	}
+}
+
+/* Send everything within timeout_ms: 0, or -1. */
+int
+send_all(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	const unsigned char	*p = buf;
+	long			 deadline = now_ms() + timeout_ms;
+	ssize_t			 n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			return (-1);
+		if (!poll_until(fd, POLLOUT, deadline))
+			return (-1);
+	}
+	return (0);
+}
+
+/* Receive exactly len bytes within timeout_ms: 0, or -1 (short/EOF). */
+int
+recv_exact(int fd, void *buf, size_t len, int timeout_ms)
+{
+	unsigned char	*p = buf;
+	long		 deadline = now_ms() + timeout_ms;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR))
+			return (-1);
+		if (!poll_until(fd, POLLIN, deadline))
+			return (-1);
+	}
+	return (0);
+}
+
+/* 0 if the peer closes (EOF) within timeout_ms with no data first. */
+int
+recv_eof(int fd, int timeout_ms)
+{
+	unsigned char	 byte;
+	long		 deadline = now_ms() + timeout_ms;
+	ssize_t		 n;
+
+	for (;;) {
+		n = recv(fd, &byte, 1, MSG_DONTWAIT);
+		if (n == 0)
+			return (0);
+		if (n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR))
+			return (-1);
+		if (!poll_until(fd, POLLIN, deadline))
+			return (-1);
+	}
+}
+
+/* 1 if fd turns readable (data, EOF or error) within timeout_ms. */
+int
+wait_readable(int fd, int timeout_ms)
+{
+	return (poll_until(fd, POLLIN, now_ms() + timeout_ms));
+}
+
+/*
+ * Send data while reading the echo, as a pipelining client does, and
+ * compare every byte as it arrives.  Writes are cut into pieces of
+ * `chunk` bytes, or of varying sizes (1 byte to 64 KiB) when chunk is 0.
+ * Returns 0 when all len bytes came back identical; -1 on a mismatch
+ * (reported on stderr), -2 on timeout, -3 on a socket error or early EOF.
+ */
+int
+echo_stream(int fd, const unsigned char *data, size_t len, size_t chunk,
+    int timeout_ms)
+{
+	unsigned char	 buf[65536];
+	size_t		 sent = 0, got = 0, piece;
+	long		 deadline = now_ms() + timeout_ms;
+	uint32_t	 r = 2463534242u;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	while (got < len) {
+		if (now_ms() >= deadline)
+			return (-2);
+		pfd.fd = fd;
+		pfd.events = POLLIN | (sent < len ? POLLOUT : 0);
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			return (-3);
+		if (sent < len && (pfd.revents & POLLOUT)) {
+			if (chunk == 0) {
+				r ^= r << 13;
+				r ^= r >> 17;
+				r ^= r << 5;
+				piece = 1 + r % 65536;
+			} else
+				piece = chunk;
+			if (piece > len - sent)
+				piece = len - sent;
+			n = send(fd, data + sent, piece, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (errno != EAGAIN && errno != EINTR)
+				return (-3);
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+			if (n == 0)
+				return (-3);
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EINTR)
+					return (-3);
+				continue;
+			}
+			if ((size_t)n > len - got ||
+			    memcmp(buf, data + got, (size_t)n) != 0) {
+				fprintf(stderr, "echo mismatch in %zd bytes at "
+				    "offset %zu\n", n, got);
+				return (-1);
+			}
+			got += (size_t)n;
+		}
+	}
+	return (0);
+}
+
+/* Seeded xorshift bytes: distinct per seed, the same every run. */
+void
+pattern_fill(unsigned char *buf, size_t len, uint32_t seed)
+{
+	uint32_t	 x = seed * 2654435761u + 1;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (unsigned char)(x >> 24);
+	}
+}
+
+long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void
+sleep_ms(int ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Whether [::1] can be bound here: IPv6 tests are skipped otherwise. */
+int
+ipv6_loopback_available(void)
+{
+	struct sockaddr_in6	 sin6;
+	int			 fd, ok;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return (0);
+	memset(&sin6, 0, sizeof sin6);
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&sin6, sizeof sin6) == 0;
+	close(fd);
+	return (ok);
+}

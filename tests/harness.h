@@ -1,0 +1,68 @@
+/*
+ * harness.h: what the integration suites share: start the real evecho on
+ * an ephemeral loopback port and learn the port from its log, stop it,
+ * and talk to it over real sockets with every wait bounded in time.
+ */
+#ifndef EVECHO_HARNESS_H
+#define EVECHO_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HARNESS_MAX_ADDRS	8
+#define HARNESS_START_MS	10000	/* start-up, however slow the build */
+
+/* A running evecho whose stderr goes to an unlinked temporary file. */
+struct evecho {
+	pid_t	 pid;
+	int	 logfd;
+	int	 exited;			/* status below is valid */
+	int	 status;			/* from waitpid() */
+	int	 naddrs;
+	char	 addrs[HARNESS_MAX_ADDRS][64];	/* "listening on" values */
+	int	 port;				/* port of addrs[0] */
+};
+
+/* Extra set-up for the child before exec, for the tests that need it. */
+struct spawn_opts {
+	int		 as_nobody;	/* drop to uid/gid 65534 if root */
+	long		 nofile;	/* RLIMIT_NOFILE soft; 0: leave */
+	long		 nofile_hard;	/* RLIMIT_NOFILE hard; 0: = soft */
+	const char	*env;		/* one "NAME=value" to add; NULL: none */
+};
+
+void	 harness_setup(void);
+void	 harness_teardown(void);
+int	 harness_wrapped(const char *);
+
+int	 evecho_start(struct evecho *, const char *const *);
+int	 evecho_spawn(struct evecho *, const char *const *,
+	    const struct spawn_opts *);
+int	 evecho_wait_log(struct evecho *, const char *, int);
+char	*evecho_log(struct evecho *);
+int	 evecho_log_count(struct evecho *, const char *);
+int	 evecho_wait_exit(struct evecho *, int, int *);
+void	 evecho_stop(struct evecho *);
+long	 evecho_rss_kb(const struct evecho *);
+int	 evecho_listen_port(const struct evecho *);
+
+int	 run_evecho(const char *const *, const struct spawn_opts *, int *,
+	    char *, size_t, char *, size_t);
+
+int	 tcp_connect(const char *, int);
+int	 tcp_connect_addr(const char *);
+int	 set_nonblocking(int);
+int	 send_all(int, const void *, size_t, int);
+int	 recv_exact(int, void *, size_t, int);
+int	 recv_eof(int, int);
+int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
+int	 wait_readable(int, int);
+
+void	 pattern_fill(unsigned char *, size_t, uint32_t);
+long	 now_ms(void);
+void	 sleep_ms(int);
+int	 ipv6_loopback_available(void);
+
+#endif /* EVECHO_HARNESS_H */
