@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include <check.h>
-#include <event2/util.h>
 
 #include "addr.h"
+#include "harness.h"
+#include <event2/util.h>
+
 
 #define ERRLEN		1024
 #define DEFPORT		4242	/* default port handed to addr_parse() */
@@ -536,11 +538,5 @@ addr_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(addr_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(addr_suite()));
 }

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "config.h"
+#include "harness.h"
 #include "log.h"
 
 #define MAX_ARGS	16
@@ -862,11 +863,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(config_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(config_suite()));
 }

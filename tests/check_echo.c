@@ -22,13 +22,6 @@
 
 static const char *const loopback4[] = { "-l", "127.0.0.1:0", NULL };
 
-/* Start evecho with args, failing the test if it does not come up. */
-static void
-start(struct evecho *e, const char *const *args)
-{
-	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
-}
-
 /* Send len pattern bytes over a new connection and expect them back. */
 static void
 assert_echo(const char *addr, size_t len, size_t chunk, uint32_t seed)
@@ -47,6 +40,18 @@ assert_echo(const char *addr, size_t len, size_t chunk, uint32_t seed)
 	free(data);
 }
 
+/* assert_echo() to host, on the port of a logged (wildcard) address. */
+static void
+assert_echo_to(const char *host, const char *logged, size_t len,
+    uint32_t seed)
+{
+	char	 addr[80];
+
+	snprintf(addr, sizeof addr, strchr(host, ':') != NULL ? "[%s]%s" :
+	    "%s%s", host, strrchr(logged, ':'));
+	assert_echo(addr, len, 0, seed);
+}
+
 /* One byte comes back as that byte. */
 START_TEST(test_one_byte)
 {
@@ -54,7 +59,7 @@ START_TEST(test_one_byte)
 	unsigned char	 out = 0xa5, in = 0;
 	int		 fd;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, &out, 1, IO_TIMEOUT_MS), 0);
@@ -70,7 +75,7 @@ START_TEST(test_64k)
 {
 	struct evecho	 e;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	assert_echo(e.addrs[0], 64 * 1024, 64 * 1024, 1);
 	evecho_stop(&e);
 }
@@ -81,7 +86,7 @@ START_TEST(test_16m_pipelined)
 {
 	struct evecho	 e;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	assert_echo(e.addrs[0], 16 * 1024 * 1024, 0, 2);
 	evecho_stop(&e);
 }
@@ -92,7 +97,7 @@ START_TEST(test_tiny_writes)
 {
 	struct evecho	 e;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	assert_echo(e.addrs[0], 2000, 1, 3);
 	evecho_stop(&e);
 }
@@ -113,7 +118,7 @@ START_TEST(test_50_clients)
 	int		 i, done = 0;
 	ssize_t		 n;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	for (i = 0; i < NCLIENTS; i++) {
 		len[i] = 1 + (size_t)(i * 7919) % (256 * 1024);
 		data[i] = malloc(len[i]);
@@ -183,7 +188,7 @@ START_TEST(test_half_close)
 	ck_assert_ptr_nonnull(data);
 	ck_assert_ptr_nonnull(back);
 	pattern_fill(data, len, 4);
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	/* 300 KiB fits in the socket buffers and evecho's queue. */
@@ -206,7 +211,7 @@ START_TEST(test_half_close_empty)
 	struct evecho	 e;
 	int		 fd;
 
-	start(&e, loopback4);
+	evecho_must_start(&e, loopback4);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
@@ -231,7 +236,7 @@ START_TEST(test_uppercase)
 		want[i] = data[i] >= 'a' && data[i] <= 'z' ?
 		    data[i] - 32 : data[i];
 	}
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, sizeof data, IO_TIMEOUT_MS), 0);
@@ -264,7 +269,7 @@ START_TEST(test_uppercase_stream)
 		want[i] = data[i] >= 'a' && data[i] <= 'z' ? data[i] - 32 :
 		    data[i];
 	}
-	start(&e, args);
+	evecho_must_start(&e, args);
 	pfd.fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(pfd.fd, -1);
 	ck_assert_int_eq(set_nonblocking(pfd.fd), 0);
@@ -302,7 +307,7 @@ START_TEST(test_backend)
 	struct evecho	 e;
 	char		 want[64];
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	snprintf(want, sizeof want, "backend %s,", names[_i]);
 	ck_assert_msg(evecho_wait_log(&e, want, 1000) == 0,
 	    "log does not say '%s'", want);
@@ -322,7 +327,7 @@ START_TEST(test_ipv6)
 		fprintf(stderr, "test_ipv6: no IPv6 loopback here, skipped\n");
 		return;
 	}
-	start(&e, args);
+	evecho_must_start(&e, args);
 	ck_assert_msg(strncmp(e.addrs[0], "[::1]:", 6) == 0,
 	    "listening on '%s', not [::1]", e.addrs[0]);
 	assert_echo(e.addrs[0], 1, 1, 7);
@@ -341,12 +346,67 @@ START_TEST(test_several_listeners)
 	struct evecho	 e;
 	int		 i;
 
-	start(&e, ipv6_loopback_available() ? args46 : args4);
+	evecho_must_start(&e, ipv6_loopback_available() ? args46 : args4);
 	ck_assert_int_eq(e.naddrs, 2);
 	ck_assert_str_ne(e.addrs[0], e.addrs[1]);
 	for (i = 0; i < e.naddrs; i++)
 		assert_echo(e.addrs[i], 100 * 1024, 0, 9 + (uint32_t)i);
 	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * ":PORT" means every interface: the wildcard of each family the system
+ * has, each its own listener.  Only loopback is ever connected to.
+ */
+START_TEST(test_wildcard)
+{
+	static const char *const args[] = { "-l", ":0", NULL };
+	struct evecho	 e;
+	int		 i, v4 = -1, v6 = -1;
+
+	evecho_must_start(&e, args);
+	for (i = 0; i < e.naddrs; i++) {
+		if (strncmp(e.addrs[i], "0.0.0.0:", 8) == 0)
+			v4 = i;
+		else if (strncmp(e.addrs[i], "[::]:", 5) == 0)
+			v6 = i;
+	}
+	ck_assert_msg(v4 != -1, "no 0.0.0.0 listener for ':0'");
+	assert_echo_to("127.0.0.1", e.addrs[v4], 4096, 13);
+	if (ipv6_loopback_available()) {
+		ck_assert_msg(v6 != -1, "no [::] listener for ':0'");
+		ck_assert_int_eq(e.naddrs, 2);
+		assert_echo_to("::1", e.addrs[v6], 4096, 14);
+	}
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * IPV6_V6ONLY: a server on [::]:P leaves 0.0.0.0:P free, so another
+ * listener (here a second evecho) can take it, as "-l 0.0.0.0:7 -l
+ * [::]:7" needs.
+ */
+START_TEST(test_v6only)
+{
+	static const char *const args6[] = { "-l", "[::]:0", NULL };
+	struct evecho	 e6, e4;
+	char		 addr4[64];
+	const char	*args4[] = { "-l", addr4, NULL };
+
+	if (!ipv6_loopback_available()) {
+		fprintf(stderr, "test_v6only: no IPv6 here, skipped\n");
+		return;
+	}
+	evecho_must_start(&e6, args6);
+	snprintf(addr4, sizeof addr4, "0.0.0.0:%d", e6.port);
+	evecho_must_start(&e4, args4);
+	ck_assert_int_eq(e4.port, e6.port);
+	assert_echo_to("127.0.0.1", e4.addrs[0], 4096, 15);
+	assert_echo_to("::1", e6.addrs[0], 4096, 16);
+	evecho_stop(&e4);
+	evecho_stop(&e6);
 }
 END_TEST
 
@@ -364,7 +424,7 @@ START_TEST(test_reset_mid_stream)
 	int		 fd, i;
 
 	pattern_fill(data, sizeof data, 10);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	for (i = 0; i < 20; i++) {
 		fd = tcp_connect_addr(e.addrs[0]);
 		ck_assert_int_ne(fd, -1);
@@ -390,7 +450,7 @@ START_TEST(test_churn)
 	struct evecho	 e;
 	int		 i;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	for (i = 0; i < 200; i++)
 		assert_echo(e.addrs[0], 64, 64, 12 + (uint32_t)i);
 	ck_assert_msg(evecho_log_count(&e, " connected (1 open)") == 200,
@@ -419,6 +479,8 @@ echo_suite(void)
 	tcase_add_loop_test(tc, test_backend, 0, 3);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_several_listeners);
+	tcase_add_test(tc, test_wildcard);
+	tcase_add_test(tc, test_v6only);
 	tcase_add_test(tc, test_reset_mid_stream);
 	tcase_add_test(tc, test_churn);
 	suite_add_tcase(s, tc);
@@ -428,11 +490,5 @@ echo_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(echo_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(echo_suite()));
 }

@@ -25,12 +25,6 @@
 #define IO_TIMEOUT_MS	30000
 #define HINT		"Try 'evecho --help' for more information.\n"
 
-static void
-start(struct evecho *e, const char *const *args)
-{
-	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
-}
-
 /* Wait for the server to exit by itself; its status must be exit(0). */
 static void
 assert_clean_exit(struct evecho *e, int timeout_ms)
@@ -262,7 +256,7 @@ START_TEST(test_sigterm_drains)
 	ck_assert_ptr_nonnull(data);
 	ck_assert_ptr_nonnull(back);
 	pattern_fill(data, len, 30);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
@@ -313,7 +307,7 @@ START_TEST(test_sigterm_unread_input)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 34);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
@@ -366,7 +360,7 @@ START_TEST(test_sigint_idle_clients)
 	struct evecho	 e;
 	int		 fd[3], i;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	for (i = 0; i < 3; i++) {
 		fd[i] = tcp_connect_addr(e.addrs[0]);
 		ck_assert_int_ne(fd[i], -1);
@@ -389,7 +383,7 @@ START_TEST(test_sigterm_no_clients)
 	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
 	struct evecho	 e;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	assert_clean_exit(&e, 5000);
 	evecho_stop(&e);
@@ -412,7 +406,7 @@ START_TEST(test_drain_timeout)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 31);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
@@ -444,7 +438,7 @@ START_TEST(test_second_signal)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 32);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
@@ -475,7 +469,7 @@ START_TEST(test_verbose_connection_lines)
 	int		 fd;
 
 	pattern_fill(data, sizeof data, 33);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, sizeof data, IO_TIMEOUT_MS), 0);
@@ -501,7 +495,7 @@ START_TEST(test_default_log_level)
 	unsigned char	 b = 1;
 	int		 fd;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
@@ -604,11 +598,5 @@ lifecycle_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(lifecycle_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(lifecycle_suite()));
 }

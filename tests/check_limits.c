@@ -21,12 +21,6 @@
 #define IO_TIMEOUT_MS	30000
 #define SMALL_BUF	65536	/* client socket buffers, to stall early */
 
-static void
-start(struct evecho *e, const char *const *args)
-{
-	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
-}
-
 /* A non-blocking client with small socket buffers: the kernel holds little. */
 static int
 small_client(const char *addr)
@@ -125,7 +119,7 @@ START_TEST(test_backpressure)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 20);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	rss0 = evecho_rss_kb(&e);
 	ck_assert_int_gt(rss0, 0);
@@ -162,7 +156,7 @@ START_TEST(test_backpressure_small_queue)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 21);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", 1000) == 0,
@@ -185,7 +179,7 @@ START_TEST(test_idle_timeout)
 	long		 t0, waited;
 	int		 fd;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	t0 = now_ms();
@@ -209,7 +203,7 @@ START_TEST(test_idle_active_survives)
 	unsigned char	 out, in;
 	int		 fd, i;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
 	for (i = 0; i < 15; i++) {	/* 1.5 s, three times -t */
@@ -243,7 +237,7 @@ START_TEST(test_idle_slow_reader)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 22);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_uint_eq(sent, len);	/* fits: the server queues it */
@@ -268,7 +262,7 @@ START_TEST(test_idle_stalled_reader)
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 23);
-	start(&e, args);
+	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	send_until_stalled(fd, data, len, 200);
 	ck_assert_msg(evecho_wait_log(&e, "closed (idle timeout)", 10000) ==
@@ -288,7 +282,7 @@ START_TEST(test_idle_off)
 	unsigned char	 out = 'z', in = 0;
 	int		 fd;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	ck_assert_int_eq(evecho_wait_log(&e, "idle timeout off", 0), 0);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
@@ -313,7 +307,7 @@ START_TEST(test_max_conns)
 	unsigned char	 b = 'm';
 	int		 fd1, fd2, fd3;
 
-	start(&e, args);
+	evecho_must_start(&e, args);
 	ck_assert_int_eq(evecho_wait_log(&e, "up to 2 connections", 0), 0);
 	fd1 = tcp_connect_addr(e.addrs[0]);
 	fd2 = tcp_connect_addr(e.addrs[0]);
@@ -430,11 +424,5 @@ limits_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(limits_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(limits_suite()));
 }

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include <check.h>
+
+#include "harness.h"
+#include "transform.h"
 #include <event2/buffer.h>
 
-#include "transform.h"
 
 #define PEEK_BATCH	16	/* extents transform_upper_evbuffer() peeks */
 
@@ -330,11 +332,5 @@ transform_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(transform_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (harness_run(transform_suite()));
 }

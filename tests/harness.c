@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
 #include "harness.h"
 
 #define MAX_SPAWNED	16
@@ -53,6 +55,19 @@ static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
 		    int);
 static int	find_listening_port(const unsigned long *, int,
 		    const char *);
+
+/* Run every test of a suite; the exit status for the test program. */
+int
+harness_run(Suite *suite)
+{
+	SRunner	*sr = srunner_create(suite);
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
 
 /* Checked fixture; nothing to prepare yet. */
 void
@@ -289,6 +304,13 @@ evecho_start(struct evecho *e, const char *const *args)
 		return (-1);
 	e->port = atoi(strrchr(e->addrs[0], ':') + 1);
 	return (0);
+}
+
+/* evecho_start(), failing the test if evecho does not come up. */
+void
+evecho_must_start(struct evecho *e, const char *const *args)
+{
+	ck_assert_msg(evecho_start(e, args) == 0, "evecho did not start");
 }
 
 /* Wait until the log contains needle: 0, or -1 on timeout or exit. */

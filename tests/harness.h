@@ -33,11 +33,15 @@ struct spawn_opts {
 	const char	*env;		/* one "NAME=value" to add; NULL: none */
 };
 
+struct Suite;
+
+int	 harness_run(struct Suite *);
 void	 harness_setup(void);
 void	 harness_teardown(void);
 int	 harness_wrapped(const char *);
 
 int	 evecho_start(struct evecho *, const char *const *);
+void	 evecho_must_start(struct evecho *, const char *const *);
 int	 evecho_spawn(struct evecho *, const char *const *,
 	    const struct spawn_opts *);
 int	 evecho_wait_log(struct evecho *, const char *, int);
