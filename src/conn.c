@@ -1,17 +1,24 @@
 /*
  * conn.c: one client connection.
  *
- * The read callback moves whole chains from the input buffer to the output
- * buffer (no byte is copied).  When a client's pending output reaches the
- * high watermark, reading from it stops until the output drains to the low
- * watermark, so a client that does not read costs at most about
- * --max-queue bytes plus kernel buffers.  A client's EOF ends the echo only
- * once everything it sent has been written back.
+ * The bufferevent owns the socket, the output queue and writing, with its
+ * watermark, write callback and write timeout.  Reading is ours: one
+ * readv(2) into reserved evbuffer space, instead of libevent's FIONREAD
+ * ioctl and 4096-byte reads.  When nothing is queued, the bytes land in
+ * the input buffer and are written at once from there, so a message costs
+ * a read and a write, as in a hand-written loop, and the write event is
+ * armed only when the kernel does not take everything; the rest is moved
+ * (not copied) to the output queue.  While output is queued, reads land
+ * directly at its tail, packing the queue densely.  When a client's queue
+ * reaches the high watermark, reading from it stops until the queue
+ * drains to the low watermark, so a client that does not read costs at
+ * most about --max-queue bytes plus kernel buffers.
  */
 #include "autoconfig.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,14 +36,19 @@
 #include "transform.h"
 #include "worker.h"
 
-static void	conn_read_cb(struct bufferevent *, void *);
+#define CONN_READ_MAX	65536	/* bytes asked of one readv(2) */
+
+static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
+static ssize_t	conn_read(struct conn *, struct evbuffer *);
+static void	conn_echo(struct conn *, int, size_t);
 static void	conn_pause(struct conn *);
 static void	conn_resume(struct conn *);
 static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
 static void	conn_timeout(struct conn *, short);
+static int	conn_start_reading(struct conn *);
 static int	conn_wants_input(const struct conn *);
 static int	conn_kernel_sending(struct conn *);
 static const char *
@@ -74,10 +86,17 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 		free(c);
 		return (NULL);
 	}
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	if ((w->idle_tv != NULL &&
-	    bufferevent_set_timeouts(c->bev, w->idle_tv, w->idle_tv) == -1) ||
-	    bufferevent_enable(c->bev, EV_READ) == -1) {
+	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	event_assign(&c->ev_read, w->base, fd, EV_READ | EV_PERSIST,
+	    conn_read_cb, c);
+	/*
+	 * The bufferevent never reads (its read side is never enabled), so
+	 * its input buffer is ours to fill: lift the freeze it puts there.
+	 */
+	if (evbuffer_unfreeze(bufferevent_get_input(c->bev), 0) == -1 ||
+	    (w->idle_tv != NULL &&
+	    bufferevent_set_timeouts(c->bev, NULL, w->idle_tv) == -1) ||
+	    conn_start_reading(c) == -1) {
 		log_error("cannot accept %s: cannot start reading",
 		    conn_peer(c, peer, sizeof peer));
 		bufferevent_free(c->bev);
@@ -108,7 +127,11 @@ conn_pending(const struct conn *c)
 	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
 }
 
-/* Free the connection now, whatever it still holds, and tell the worker. */
+/*
+ * Free the connection now, whatever it still holds, and tell the worker.
+ * Safe from any of its own callbacks: libevent touches neither the read
+ * event nor the bufferevent after a callback returns.
+ */
 void
 conn_close(struct conn *c, const char *reason)
 {
@@ -128,39 +151,127 @@ conn_close(struct conn *c, const char *reason)
 	}
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
+	event_del(&c->ev_read);
 	bufferevent_free(c->bev);
 	free(c);
 	if (w->on_close != NULL)
 		w->on_close(w->on_close_arg);
 }
 
-/*
- * The echo: hand every chain of input to the output as it is, transformed
- * in place when -U asks for it, then apply backpressure.
- */
+/* The socket is readable, or has been quiet for the idle timeout. */
 static void
-conn_read_cb(struct bufferevent *bev, void *arg)
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	struct evbuffer	*out = bufferevent_get_output(bev);
-	size_t		 len = evbuffer_get_length(in), queued;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	ssize_t		 n;
+	int		 direct;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		conn_timeout(c, BEV_EVENT_READING);
+		return;
+	}
+	/* Nothing queued: read into the input buffer, to write at once. */
+	direct = c->state != CONN_ECHOING || evbuffer_get_length(out) == 0;
+	n = conn_read(c, direct ? bufferevent_get_input(c->bev) : out);
+	if (n > 0) {
+		conn_echo(c, direct, (size_t)n);
+		return;
+	}
+	if (n == 0) {
+		if (c->state == CONN_LINGERING) {
+			conn_close(c, "server shutdown");
+			return;
+		}
+		/* Half-close: the client has sent all; finish the echo. */
+		c->client_eof = 1;
+		conn_finish(c);
+		return;
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		conn_close(c, evutil_socket_error_to_string(errno));
+}
+
+/*
+ * One readv(2) into space reserved at the end of buf, upper-cased there
+ * for -U before it is committed.  Returns the bytes read, 0 at EOF, or -1
+ * with errno set.
+ */
+static ssize_t
+conn_read(struct conn *c, struct evbuffer *buf)
+{
+	struct evbuffer_iovec	 vec[2];
+	struct iovec		 iov[2];
+	ssize_t			 n;
+	size_t			 left;
+	int			 i, nvec;
+
+	nvec = evbuffer_reserve_space(buf, CONN_READ_MAX, vec, 2);
+	if (nvec <= 0) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	for (i = 0; i < nvec; i++) {
+		iov[i].iov_base = vec[i].iov_base;
+		iov[i].iov_len = vec[i].iov_len;
+	}
+	n = readv(event_get_fd(&c->ev_read), iov, nvec);
+	if (n <= 0) {
+		int saved_errno = errno;
+
+		evbuffer_commit_space(buf, NULL, 0);	/* give it back */
+		errno = saved_errno;
+		return (n);
+	}
+	for (i = 0, left = (size_t)n; i < nvec; i++) {
+		if (vec[i].iov_len > left)
+			vec[i].iov_len = left;
+		left -= vec[i].iov_len;
+		if (c->worker->cfg->uppercase)
+			transform_upper(vec[i].iov_base, vec[i].iov_len);
+	}
+	if (evbuffer_commit_space(buf, vec, nvec) == -1) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	return (n);
+}
+
+/*
+ * The echo of len new bytes.  Read directly (nothing was queued), they
+ * sit in the input buffer: write them at once and move what the kernel
+ * does not take to the output queue.  Otherwise they already sit at the
+ * tail of that queue.  Then apply backpressure.
+ */
+static void
+conn_echo(struct conn *c, int direct, size_t len)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 queued;
 
 	c->read_idle = 0;
+	c->kernel_unsent = 0;	/* the next sample starts a new period */
 	if (c->state != CONN_ECHOING) {
 		/* Lingering after our shutdown: the echo is over. */
-		evbuffer_drain(in, len);
-		return;
-	}
-	if (c->worker->cfg->uppercase && transform_upper_evbuffer(in) == -1) {
-		conn_close(c, "cannot transform input");
-		return;
-	}
-	if (evbuffer_add_buffer(out, in) == -1) {
-		conn_close(c, "out of memory");
+		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
 	c->bytes_in += len;
+	if (direct) {
+		if (evbuffer_write(in, event_get_fd(&c->ev_read)) == -1 &&
+		    errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			conn_close(c, evutil_socket_error_to_string(errno));
+			return;
+		}
+		if (evbuffer_get_length(in) > 0 &&
+		    evbuffer_add_buffer(out, in) == -1) {
+			conn_close(c, "out of memory");
+			return;
+		}
+	}
 	queued = evbuffer_get_length(out);
 	if (log_enabled(LOG_DEBUG)) {
 		char peer[ADDR_STRLEN];
@@ -189,6 +300,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_resume(c);
 }
 
+/* Errors and timeouts of the write side, which the bufferevent owns. */
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -205,19 +317,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_timeout(c, what);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
-		if (c->state == CONN_LINGERING) {
-			conn_close(c, "server shutdown");
-			return;
-		}
-		if (what & BEV_EVENT_WRITING) {
-			conn_close(c, "write failed");
-			return;
-		}
-		/* Half-close: the client has sent all; finish the echo. */
-		c->client_eof = 1;
-		conn_finish(c);
-	}
+	if (what & BEV_EVENT_EOF)
+		conn_close(c, "write failed");
 }
 
 /* Output reached the high watermark: stop reading until it drains. */
@@ -225,10 +326,9 @@ static void
 conn_pause(struct conn *c)
 {
 	c->paused = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	event_del(&c->ev_read);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
+	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
 	if (log_enabled(LOG_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
@@ -243,8 +343,8 @@ conn_resume(struct conn *c)
 {
 	c->paused = 0;
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	if (bufferevent_enable(c->bev, EV_READ) == -1) {
+	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	if (conn_start_reading(c) == -1) {
 		conn_close(c, "cannot resume reading");
 		return;
 	}
@@ -262,14 +362,13 @@ conn_finish(struct conn *c)
 {
 	c->state = CONN_FLUSHING;
 	c->paused = 0;
-	bufferevent_disable(c->bev, EV_READ);
+	event_del(&c->ev_read);
 	if (conn_pending(c) == 0) {
 		conn_flushed(c);
 		return;
 	}
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
+	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
 }
 
 /*
@@ -287,40 +386,57 @@ conn_flushed(struct conn *c)
 		conn_close(c, "closed by client");
 		return;
 	}
-	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
+	if (shutdown(event_get_fd(&c->ev_read), SHUT_WR) == -1) {
 		conn_close(c, strerror(errno));
 		return;
 	}
 	c->state = CONN_LINGERING;
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	if (bufferevent_enable(c->bev, EV_READ) == -1)
+	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	if (conn_start_reading(c) == -1)
 		conn_close(c, "cannot read after shutdown");
 }
 
 /*
- * A bufferevent timeout covers one direction; idle means no bytes either
- * way.  Quiet input while the echo still flows out is not idle: out of
- * our queue (the write timeout watches that flow) or out of the kernel's
- * send buffer to a slow reader.  A stalled write while input still
- * arrives is not idle either.
+ * Idle means no bytes either way.  Quiet input while the echo still flows
+ * out is not idle: out of our queue (the write timeout watches that flow)
+ * or out of the kernel's send buffer to a slow reader, which may take a
+ * while to make room for our next write.  A stalled write while input
+ * still arrives is not idle either.
  */
 static void
 conn_timeout(struct conn *c, short what)
 {
 	if (what & BEV_EVENT_READING) {
-		if (conn_pending(c) > 0 || conn_kernel_sending(c)) {
+		/* The read event is persistent: it stays armed. */
+		if (conn_pending(c) > 0 || conn_kernel_sending(c))
 			c->read_idle = 1;
-			if (conn_wants_input(c) &&
-			    bufferevent_enable(c->bev, EV_READ) == -1)
-				conn_close(c, "cannot re-arm reading");
-			return;
-		}
-	} else if (conn_wants_input(c) && !c->read_idle) {
+		else
+			conn_close(c, "idle timeout");
+		return;
+	}
+	if ((conn_wants_input(c) && !c->read_idle) ||
+	    conn_kernel_sending(c)) {
+		/* The bufferevent disabled writing when its timer fired. */
 		if (bufferevent_enable(c->bev, EV_WRITE) == -1)
 			conn_close(c, "cannot re-arm writing");
 		return;
 	}
 	conn_close(c, "idle timeout");
+}
+
+/* Arm the read event, with the idle timeout when there is one. */
+static int
+conn_start_reading(struct conn *c)
+{
+	return (event_add(&c->ev_read, c->worker->idle_tv));
+}
+
+/* Whether reading should be on right now. */
+static int
+conn_wants_input(const struct conn *c)
+{
+	return ((c->state == CONN_ECHOING && !c->paused) ||
+	    c->state == CONN_LINGERING);
 }
 
 /*
@@ -333,7 +449,7 @@ conn_timeout(struct conn *c, short what)
 static int
 conn_kernel_sending(struct conn *c)
 {
-	int		 unsent = net_unsent(bufferevent_getfd(c->bev));
+	int		 unsent = net_unsent(event_get_fd(&c->ev_read));
 	unsigned	 now = unsent > 0 ? (unsigned)unsent : 0;
 	int		 moving;
 
@@ -343,14 +459,6 @@ conn_kernel_sending(struct conn *c)
 		moving = c->kernel_unsent == 0 || now < c->kernel_unsent;
 	c->kernel_unsent = now;
 	return (moving);
-}
-
-/* Whether reading should be on right now. */
-static int
-conn_wants_input(const struct conn *c)
-{
-	return ((c->state == CONN_ECHOING && !c->paused) ||
-	    c->state == CONN_LINGERING);
 }
 
 static const char *

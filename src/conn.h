@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include <event2/event_struct.h>
 #include <event2/util.h>
 
 struct bufferevent;
@@ -26,7 +27,8 @@ enum conn_state {
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;		/* in worker->conns */
 	struct worker		*worker;	/* owner: loop and settings */
-	struct bufferevent	*bev;		/* socket and both buffers */
+	struct bufferevent	*bev;		/* socket, buffers, writing */
+	struct event		 ev_read;	/* readable, or idle timeout */
 	uint64_t		 bytes_in;	/* read from the client */
 	unsigned		 kernel_unsent;	/* at the last read timeout */
 	struct timeval		 opened;	/* for the duration logged */
