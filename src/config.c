@@ -12,13 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 
 enum {
 	OPT_MAX_QUEUE = 256,	/* long-only options: beyond any char */
-	OPT_DRAIN_TIMEOUT
+	OPT_DRAIN_TIMEOUT,
+	OPT_THREADS
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -32,6 +34,7 @@ static const struct option long_options[] = {
 	{ "max-conns",		required_argument,	NULL, 'm' },
 	{ "max-queue",		required_argument,	NULL, OPT_MAX_QUEUE },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
+	{ "threads",		required_argument,	NULL, OPT_THREADS },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -54,6 +57,7 @@ config_usage(FILE *fp)
 	fprintf(fp,
 "usage: evecho [-hqUVv] [-B backend] [-b backlog] [-l address] [-m max-conns]\n"
 "              [-t seconds] [--drain-timeout seconds] [--max-queue bytes]\n"
+"              [--threads n]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -69,12 +73,14 @@ config_usage(FILE *fp)
 "                             either way; 0 turns it off (default %d)\n"
 "  -m, --max-conns N          most connections at once; more wait in the\n"
 "                             backlog (default: the open-file limit less\n"
-"                             %d and one per listener)\n"
+"                             %d, one per listener and %d per thread)\n"
 "      --max-queue BYTES      echo bytes queued for one client before\n"
 "                             reading from it pauses; k, M, G suffixes\n"
 "                             (default 1M)\n"
 "      --drain-timeout SECS   on SIGTERM or SIGINT, time left to connections\n"
 "                             to receive their echo (default %d)\n"
+"      --threads N            worker threads, each with its own event loop\n"
+"                             (default: the number of online CPUs, here %u)\n"
 "  -v, --verbose              more log detail: -v a line per connection,\n"
 "                             -vv a line per read\n"
 "  -q, --quiet                log errors and warnings only\n"
@@ -84,7 +90,8 @@ config_usage(FILE *fp)
 "SECS may have up to three decimals (0.25).  See evecho(1) for more.\n",
 	    CONFIG_DEFAULT_HOST, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_BACKLOG,
 	    CONFIG_DEFAULT_IDLE_MS / 1000, CONFIG_FD_RESERVE,
-	    CONFIG_DEFAULT_DRAIN_MS / 1000);
+	    CONFIG_FD_PER_THREAD, CONFIG_DEFAULT_DRAIN_MS / 1000,
+	    config_default_threads());
 }
 
 /*
@@ -104,6 +111,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_MS;
 	cfg->max_queue = CONFIG_DEFAULT_MAX_QUEUE;
 	cfg->drain_timeout_ms = CONFIG_DEFAULT_DRAIN_MS;
+	cfg->threads = config_default_threads();
 
 	optind = 0;		/* glibc: restart, forgetting all state */
 	opterr = 0;		/* we word the errors ourselves */
@@ -183,6 +191,16 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				goto fail;
 			}
 			break;
+		case OPT_THREADS:
+			if (config_parse_uint(optarg, 1, CONFIG_THREADS_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--threads: expected a whole number from 1 "
+				    "to %d", optarg, CONFIG_THREADS_MAX);
+				goto fail;
+			}
+			cfg->threads = (unsigned)value;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -256,6 +274,17 @@ add_listen(struct config *cfg, const char *spec, char *err, size_t errlen)
 		return (-1);
 	cfg->nlisten++;
 	return (0);
+}
+
+/* One worker per online CPU, within 1..CONFIG_THREADS_MAX. */
+unsigned
+config_default_threads(void)
+{
+	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return (1);
+	return (n > CONFIG_THREADS_MAX ? CONFIG_THREADS_MAX : (unsigned)n);
 }
 
 /* The long name of option val, for messages ("--listen"). */

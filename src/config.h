@@ -23,6 +23,8 @@
 #define CONFIG_MAX_QUEUE_MAX		(1024L * 1024 * 1024)
 #define CONFIG_SECONDS_MAX		86400
 #define CONFIG_FD_RESERVE		32	/* descriptors kept back from clients */
+#define CONFIG_FD_PER_THREAD		4	/* and kept back for each thread */
+#define CONFIG_THREADS_MAX		256
 
 struct config {
 	struct addr_spec	*listen;	/* -l, in the order given */
@@ -33,6 +35,7 @@ struct config {
 	unsigned		 idle_timeout_ms;	/* 0: never */
 	unsigned		 max_conns;	/* 0: from RLIMIT_NOFILE */
 	size_t			 max_queue;	/* bytes queued per client */
+	unsigned		 threads;	/* workers, each a thread */
 	unsigned		 drain_timeout_ms;	/* after SIGTERM */
 	int			 verbosity;	/* enum log_level */
 };
@@ -48,6 +51,8 @@ enum config_action
 	config_parse(struct config *, int, char **, char *, size_t);
 void	config_free(struct config *);
 void	config_usage(FILE *);
+unsigned
+	config_default_threads(void);
 
 int	config_parse_uint(const char *, unsigned long, unsigned long,
 	    unsigned long *);

@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +109,8 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 	w->nconns++;
 	if (log_enabled(LOG_CONN))
 		log_msg(LOG_CONN, "%s connected (%u open)",
-		    conn_peer(c, peer, sizeof peer), w->nconns);
+		    conn_peer(c, peer, sizeof peer),
+		    atomic_load(&w->group->nconns));
 	return (c);
 }
 
@@ -154,8 +156,7 @@ conn_close(struct conn *c, const char *reason)
 	event_del(&c->ev_read);
 	bufferevent_free(c->bev);
 	free(c);
-	if (w->on_close != NULL)
-		w->on_close(w->on_close_arg);
+	worker_conn_closed(w);
 }
 
 /* The socket is readable, or has been quiet for the idle timeout. */

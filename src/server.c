@@ -1,8 +1,15 @@
 /*
- * server.c: event loop set-up, one evconnlistener per listening address,
- * the connection limit, accept errors, and shutdown on SIGINT/SIGTERM:
- * close the listeners, let every connection finish its echo for up to
- * --drain-timeout, then exit.
+ * server.c: the acceptor and control loop, in the main thread: one
+ * evconnlistener per listening address, the connection limit, accept
+ * errors, the workers (one per --threads, each with its own event loop
+ * and thread; a single worker shares this loop), and shutdown on SIGINT
+ * or SIGTERM: close the listeners, let every connection finish its echo
+ * for up to --drain-timeout, then exit.
+ *
+ * One acceptor hands each accepted socket to a worker in turn.  This keeps
+ * the limit exact and the listeners in one place: closing them at shutdown
+ * refuses new clients at once, and a second evecho on the same port fails
+ * instead of silently sharing it, as SO_REUSEPORT listeners would.
  */
 #include "autoconfig.h"
 
@@ -11,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +33,17 @@
 #include "addr.h"
 #include "config.h"
 #include "log.h"
+#include "mailbox.h"
 #include "net.h"
 #include "server.h"
 #include "worker.h"
 
 #define ACCEPT_BACKOFF_SEC	1	/* pause after EMFILE and the like */
 #define LIMIT_WARN_INTERVAL	60	/* seconds between limit warnings */
+
+/* What workers ask of the acceptor through its mailbox. */
+#define CONTROL_ACCEPT		0x1	/* a slot freed at the limit */
+#define CONTROL_DONE		0x2	/* a worker has finished */
 
 struct listener {
 	struct evconnlistener	*lev;
@@ -39,15 +52,19 @@ struct listener {
 
 struct server {
 	const struct config	*cfg;
-	struct event_base	*base;
-	struct worker		 worker;
+	struct event_base	*base;		/* acceptor and control */
+	struct worker_group	 group;
+	struct worker		*workers;
+	unsigned		 nworkers;	/* initialised so far */
+	unsigned		 next_worker;	/* round robin */
+	struct mailbox		 control;	/* from the workers */
+	int			 control_ready;
 	struct listener		*listeners;
 	size_t			 nlisteners;
 	struct event		*sigint_ev;
 	struct event		*sigterm_ev;
 	struct event		*drain_timer;	/* ends the drain */
 	struct event		*backoff_timer;	/* ends an accept pause */
-	unsigned		 max_conns;
 	int			 accepting;	/* listeners enabled */
 	int			 backoff;	/* accept failed; waiting */
 	int			 stopping;	/* a signal asked us to stop */
@@ -61,13 +78,18 @@ static int	server_listen(struct server *, const struct addr_spec *,
 static int	server_add_listener(struct server *, evutil_socket_t,
 		    char *, size_t);
 static int	server_set_conn_limit(struct server *, char *, size_t);
+static int	server_new_workers(struct server *, int *, char *, size_t);
+static int	server_start_workers(struct server *, char *, size_t);
+static void	server_post_all(struct server *, unsigned);
+static void	server_control_cb(unsigned, void *);
+static void	server_slot_freed(void *);
+static void	server_worker_done(void *);
 static void	server_update_accepting(struct server *);
 static void	server_close_listeners(struct server *);
 static void	server_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	server_accept_error_cb(struct evconnlistener *, void *);
 static void	server_backoff_cb(evutil_socket_t, short, void *);
-static void	server_conn_closed(void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_drain_timeout_cb(evutil_socket_t, short, void *);
 static const char *
@@ -93,15 +115,25 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		return (EX_OSERR);
 	}
 	srv->cfg = cfg;
+	srv->group.cfg = cfg;
+	atomic_init(&srv->group.nconns, 0);
+	atomic_init(&srv->group.running, 0);
+	atomic_init(&srv->group.cut_conns, 0);
+	atomic_init(&srv->group.cut_bytes, 0);
+	srv->group.slot_freed = server_slot_freed;
+	srv->group.worker_done = server_worker_done;
+	srv->group.arg = srv;
 	if ((srv->base = server_new_base(cfg->backend, &status, err,
 	    errlen)) == NULL)
 		goto fail;
 	status = EX_OSERR;
-	if (worker_init(&srv->worker, srv->base, cfg, server_conn_closed,
+	if (mailbox_init(&srv->control, srv->base, server_control_cb,
 	    srv) == -1) {
-		snprintf(err, errlen, "cannot set up the idle timeout");
+		snprintf(err, errlen, "cannot create the control pipe: %s",
+		    strerror(errno));
 		goto fail;
 	}
+	srv->control_ready = 1;
 	for (i = 0; i < cfg->nlisten; i++) {
 		if ((status = server_listen(srv, &cfg->listen[i], err,
 		    errlen)) != EX_OK)
@@ -110,6 +142,9 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	status = EX_OSERR;
 	if (server_set_conn_limit(srv, err, errlen) == -1)
 		goto fail;
+	if ((status = server_new_workers(srv, &status, err, errlen)) != EX_OK)
+		goto fail;
+	status = EX_OSERR;
 
 	srv->sigint_ev = evsignal_new(srv->base, SIGINT, server_signal_cb,
 	    srv);
@@ -125,14 +160,17 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		snprintf(err, errlen, "cannot set up signal handling");
 		goto fail;
 	}
+	if (server_start_workers(srv, err, errlen) == -1)
+		goto fail;
 
 	for (i = 0; i < srv->nlisteners; i++)
 		log_msg(LOG_INFO, "listening on %s", srv->listeners[i].name);
 	log_msg(LOG_INFO, "evecho %s ready: libevent %s, backend %s, "
-	    "up to %u connection%s, queue %zu B each, idle timeout %s",
-	    PACKAGE_VERSION, event_get_version(),
-	    event_base_get_method(srv->base), srv->max_conns,
-	    srv->max_conns == 1 ? "" : "s", cfg->max_queue,
+	    "%u thread%s, up to %u connection%s, queue %zu B each, idle "
+	    "timeout %s", PACKAGE_VERSION, event_get_version(),
+	    event_base_get_method(srv->base), srv->nworkers,
+	    srv->nworkers == 1 ? "" : "s", srv->group.max_conns,
+	    srv->group.max_conns == 1 ? "" : "s", cfg->max_queue,
 	    cfg->idle_timeout_ms == 0 ? "off" : seconds(cfg->idle_timeout_ms,
 	    idle, sizeof idle));
 	srv->accepting = 1;
@@ -144,7 +182,7 @@ fail:
 	return (status);
 }
 
-/* Run until shut down; returns the exit status. */
+/* Run until shut down and every worker has finished; the exit status. */
 int
 server_run(struct server *srv)
 {
@@ -156,12 +194,25 @@ server_run(struct server *srv)
 	return (EX_OK);
 }
 
-/* Tear down in the reverse order of server_open(). */
+/*
+ * Tear down in the reverse order of server_open().  Workers still running
+ * (after a failure) are told to close everything, then joined.
+ */
 void
 server_free(struct server *srv)
 {
+	unsigned	 i;
+
 	if (srv == NULL)
 		return;
+	server_post_all(srv, WORKER_CLOSE_ALL);
+	for (i = 0; i < srv->nworkers; i++)
+		worker_join(&srv->workers[i]);
+	srv->group.slot_freed = NULL;	/* nobody to tell any more */
+	srv->group.worker_done = NULL;
+	for (i = 0; i < srv->nworkers; i++)
+		worker_free(&srv->workers[i]);
+	free(srv->workers);
 	if (srv->backoff_timer != NULL)
 		event_free(srv->backoff_timer);
 	if (srv->drain_timer != NULL)
@@ -172,11 +223,121 @@ server_free(struct server *srv)
 		event_free(srv->sigint_ev);
 	server_close_listeners(srv);
 	free(srv->listeners);
-	if (srv->base != NULL) {
-		worker_free(&srv->worker);
+	if (srv->control_ready)
+		mailbox_free(&srv->control);
+	if (srv->base != NULL)
 		event_base_free(srv->base);
-	}
 	free(srv);
+}
+
+/*
+ * One worker per --threads.  A single worker shares the acceptor's loop
+ * and thread; several get an event loop each, on the same backend.
+ */
+static int
+server_new_workers(struct server *srv, int *status, char *err,
+    size_t errlen)
+{
+	const struct config	*cfg = srv->cfg;
+	struct event_base	*base;
+	unsigned		 i, n = cfg->threads;
+
+	*status = EX_OSERR;
+	if ((srv->workers = calloc(n, sizeof *srv->workers)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (*status);
+	}
+	for (i = 0; i < n; i++) {
+		if (n == 1)
+			base = srv->base;
+		else if ((base = server_new_base(cfg->backend, status, err,
+		    errlen)) == NULL)
+			return (*status);
+		if (worker_init(&srv->workers[i], i, &srv->group, base,
+		    n > 1) == -1) {
+			snprintf(err, errlen, "cannot set up worker %u: %s", i,
+			    strerror(errno));
+			srv->nworkers = i + 1;	/* worker_free() frees base */
+			return (*status);
+		}
+		srv->nworkers = i + 1;
+		atomic_fetch_add(&srv->group.running, 1);
+	}
+	return (EX_OK);
+}
+
+/*
+ * Start the worker threads.  They block SIGINT and SIGTERM, so that the
+ * signals reach the main thread, whose loop handles them.
+ */
+static int
+server_start_workers(struct server *srv, char *err, size_t errlen)
+{
+	sigset_t	 block, old;
+	unsigned	 i;
+	int		 rc = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if ((errno = pthread_sigmask(SIG_BLOCK, &block, &old)) != 0) {
+		snprintf(err, errlen, "pthread_sigmask: %s", strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < srv->nworkers && rc == 0; i++) {
+		if ((rc = worker_start(&srv->workers[i])) == -1)
+			snprintf(err, errlen, "cannot start worker %u: %s", i,
+			    strerror(errno));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (rc);
+}
+
+/* Post commands to every worker. */
+static void
+server_post_all(struct server *srv, unsigned commands)
+{
+	unsigned	 i;
+
+	for (i = 0; i < srv->nworkers; i++)
+		worker_post(&srv->workers[i], commands);
+}
+
+/* From a worker's thread: a slot freed at the limit. */
+static void
+server_slot_freed(void *arg)
+{
+	struct server	*srv = arg;
+
+	mailbox_post(&srv->control, CONTROL_ACCEPT);
+}
+
+/* From a worker's thread: it has drained and stopped. */
+static void
+server_worker_done(void *arg)
+{
+	struct server	*srv = arg;
+
+	mailbox_post(&srv->control, CONTROL_DONE);
+}
+
+/* Requests from the workers, run on the acceptor's loop. */
+static void
+server_control_cb(unsigned commands, void *arg)
+{
+	struct server		*srv = arg;
+	struct worker_group	*g = &srv->group;
+	unsigned		 cut;
+
+	if (commands & CONTROL_ACCEPT)
+		server_update_accepting(srv);
+	if (!(commands & CONTROL_DONE) || atomic_load(&g->running) > 0)
+		return;
+	if ((cut = atomic_load(&g->cut_conns)) > 0)
+		log_warn("drain timeout: closed %u connection%s, %llu B of "
+		    "echo not sent", cut, cut == 1 ? "" : "s",
+		    (unsigned long long)atomic_load(&g->cut_bytes));
+	event_base_loopexit(srv->base, NULL);
 }
 
 /*
@@ -363,7 +524,8 @@ static int
 server_set_conn_limit(struct server *srv, char *err, size_t errlen)
 {
 	struct rlimit	 rl;
-	rlim_t		 reserve = CONFIG_FD_RESERVE + srv->nlisteners;
+	rlim_t		 reserve = CONFIG_FD_RESERVE + srv->nlisteners +
+			    CONFIG_FD_PER_THREAD * srv->cfg->threads;
 	rlim_t		 need;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
@@ -383,7 +545,7 @@ server_set_conn_limit(struct server *srv, char *err, size_t errlen)
 			    "ulimit -n", (unsigned long long)rl.rlim_cur);
 			return (-1);
 		}
-		srv->max_conns = (unsigned)(cur - reserve);
+		srv->group.max_conns = (unsigned)(cur - reserve);
 		return (0);
 	}
 
@@ -408,7 +570,7 @@ server_set_conn_limit(struct server *srv, char *err, size_t errlen)
 		    "--max-conns %u", (unsigned long long)need,
 		    srv->cfg->max_conns);
 	}
-	srv->max_conns = srv->cfg->max_conns;
+	srv->group.max_conns = srv->cfg->max_conns;
 	return (0);
 }
 
@@ -425,7 +587,7 @@ server_update_accepting(struct server *srv)
 	int	 want;
 
 	want = !srv->stopping && !srv->backoff &&
-	    srv->worker.nconns < srv->max_conns;
+	    atomic_load(&srv->group.nconns) < srv->group.max_conns;
 	if (want == srv->accepting)
 		return;
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -441,14 +603,14 @@ server_update_accepting(struct server *srv)
 
 		if (now - srv->limit_warned >= LIMIT_WARN_INTERVAL) {
 			log_warn("connection limit of %u reached; new clients "
-			    "wait in the backlog", srv->max_conns);
+			    "wait in the backlog", srv->group.max_conns);
 			srv->limit_warned = now;
 		} else
 			log_msg(LOG_CONN, "connection limit of %u reached",
-			    srv->max_conns);
+			    srv->group.max_conns);
 	} else if (want)
 		log_msg(LOG_CONN, "accepting again (%u open)",
-		    srv->worker.nconns);
+		    atomic_load(&srv->group.nconns));
 }
 
 static void
@@ -478,7 +640,10 @@ server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		log_msg(LOG_CONN, "%s: cannot set TCP_NODELAY: %s",
 		    addr_format(sa, peer, sizeof peer), strerror(errno));
 	}
-	worker_accept(&srv->worker, fd, sa, salen);	/* logs failures */
+	/* Counted now, so the limit holds; the worker counts it out. */
+	atomic_fetch_add(&srv->group.nconns, 1);
+	worker_hand_off(&srv->workers[srv->next_worker++ % srv->nworkers], fd,
+	    sa, salen);		/* logs failures */
 	server_update_accepting(srv);
 }
 
@@ -522,20 +687,6 @@ server_backoff_cb(evutil_socket_t fd, short what, void *arg)
 	server_update_accepting(srv);
 }
 
-/* A connection went away: make room for the next, or finish stopping. */
-static void
-server_conn_closed(void *arg)
-{
-	struct server	*srv = arg;
-
-	if (srv->stopping) {
-		if (srv->worker.nconns == 0)
-			event_base_loopexit(srv->base, NULL);
-		return;
-	}
-	server_update_accepting(srv);
-}
-
 /*
  * First SIGINT or SIGTERM: close the listeners (new clients are refused,
  * not left in a backlog nobody will read), let connections finish their
@@ -547,7 +698,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*srv = arg;
 	const char	*name = sig == SIGINT ? "SIGINT" : "SIGTERM";
-	unsigned	 ms = srv->cfg->drain_timeout_ms;
+	unsigned	 ms = srv->cfg->drain_timeout_ms, n;
 	struct timeval	 tv;
 	char		 limit[32];
 
@@ -560,20 +711,16 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	srv->stopping = 1;
 	server_close_listeners(srv);
+	n = atomic_load(&srv->group.nconns);
 	log_msg(LOG_INFO, "%s: stopped listening; draining %u connection%s "
-	    "for up to %s", name, srv->worker.nconns,
-	    srv->worker.nconns == 1 ? "" : "s", seconds(ms, limit,
+	    "for up to %s", name, n, n == 1 ? "" : "s", seconds(ms, limit,
 	    sizeof limit));
-	worker_drain(&srv->worker);
-	if (srv->worker.nconns == 0) {
-		event_base_loopexit(srv->base, NULL);
-		return;
-	}
+	server_post_all(srv, WORKER_DRAIN);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(srv->drain_timer, &tv) == -1) {
 		log_error("cannot arm the drain timer; closing now");
-		server_drain_timeout_cb(-1, 0, srv);
+		server_post_all(srv, WORKER_CLOSE_ALL);
 	}
 }
 
@@ -582,16 +729,10 @@ static void
 server_drain_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*srv = arg;
-	size_t		 unsent = 0;
-	unsigned	 n;
 
 	(void)fd;
 	(void)what;
-	n = worker_close_all(&srv->worker, "drain timeout", &unsent);
-	if (n > 0)
-		log_warn("drain timeout: closed %u connection%s, %zu B of "
-		    "echo not sent", n, n == 1 ? "" : "s", unsent);
-	event_base_loopexit(srv->base, NULL);
+	server_post_all(srv, WORKER_CLOSE_ALL);
 }
 
 /* "5 s" or "0.250 s", for log lines. */

@@ -1,9 +1,11 @@
 /*
  * worker.h: one event loop and the connections it owns.
  *
- * Everything a connection touches on the echo path lives here or in the
- * connection itself, never in process-wide state, so that each of several
- * threads can own a worker of its own.
+ * Everything a connection touches on the echo path lives in its worker or
+ * in the connection itself.  Workers share only what struct worker_group
+ * holds, read-only or atomic, and take commands through their mailbox.
+ * With one worker, it runs on the acceptor's event loop in the main
+ * thread; with several, each runs its own event loop in its own thread.
  */
 #ifndef EVECHO_WORKER_H
 #define EVECHO_WORKER_H
@@ -11,9 +13,13 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <event2/util.h>
+
+#include "mailbox.h"
 
 struct config;
 struct conn;
@@ -21,8 +27,38 @@ struct event_base;
 
 TAILQ_HEAD(conn_list, conn);
 
+/* Commands a worker takes through its mailbox. */
+#define WORKER_ADOPT		0x1	/* sockets wait in the hand-off queue */
+#define WORKER_DRAIN		0x2	/* finish every echo, then stop */
+#define WORKER_CLOSE_ALL	0x4	/* close every connection now, stop */
+
+/* What the acceptor and all workers share. */
+struct worker_group {
+	const struct config	*cfg;
+	unsigned		 max_conns;
+	atomic_uint		 nconns;	/* open, in every worker */
+	atomic_uint		 running;	/* workers not yet done */
+	atomic_uint		 cut_conns;	/* closed by CLOSE_ALL */
+	atomic_ullong		 cut_bytes;	/* their echo not sent */
+	void			(*slot_freed)(void *);	/* at the limit */
+	void			(*worker_done)(void *);
+	void			*arg;		/* for both callbacks */
+};
+
+/* A socket accepted by the acceptor, on its way to a worker. */
+struct handoff {
+	evutil_socket_t		 fd;
+	socklen_t		 salen;
+	struct sockaddr_storage	 ss;
+};
+
 struct worker {
+	unsigned		 id;
+	struct worker_group	*group;
 	struct event_base	*base;		/* the loop every conn runs on */
+	int			 own_base;	/* base and thread are ours */
+	pthread_t		 thread;
+	int			 started;	/* thread is running */
 	const struct config	*cfg;
 	const struct timeval	*idle_tv;	/* common timeout; NULL: off */
 	size_t			 queue_high;	/* pause reading at this */
@@ -30,17 +66,21 @@ struct worker {
 	struct conn_list	 conns;		/* every open connection */
 	unsigned		 nconns;	/* length of conns */
 	int			 draining;	/* shutting down: no new input */
-	void			(*on_close)(void *);	/* after each close */
-	void			*on_close_arg;
+	int			 done;		/* drained; loop told to stop */
+	struct mailbox		 mailbox;	/* commands from other threads */
+	pthread_mutex_t		 lock;		/* guards the hand-off queue */
+	struct handoff		*queue;		/* accepted, not yet adopted */
+	size_t			 queued, queue_cap;
 };
 
-int	worker_init(struct worker *, struct event_base *,
-	    const struct config *, void (*)(void *), void *);
-int	worker_accept(struct worker *, evutil_socket_t,
+int	worker_init(struct worker *, unsigned, struct worker_group *,
+	    struct event_base *, int);
+int	worker_start(struct worker *);
+int	worker_hand_off(struct worker *, evutil_socket_t,
 	    const struct sockaddr *, int);
-void	worker_drain(struct worker *);
-unsigned
-	worker_close_all(struct worker *, const char *, size_t *);
+void	worker_post(struct worker *, unsigned);
+void	worker_conn_closed(struct worker *);
+void	worker_join(struct worker *);
 void	worker_free(struct worker *);
 
 #endif /* EVECHO_WORKER_H */

@@ -97,6 +97,10 @@ static const struct {
 	    "0.5" },
 	{ { "-B", "kqueue" }, "unknown backend 'kqueue' for --backend: "
 	    "expected epoll, poll or select" },
+	{ { "--threads", "0" }, "invalid value '0' for --threads: expected a "
+	    "whole number from 1 to 256" },
+	{ { "--threads", "257" }, "invalid value '257' for --threads: "
+	    "expected a whole number from 1 to 256" },
 	{ { "-l", "8080" }, "listen address '8080' is only a number; write "
 	    "':8080' for every interface or '127.0.0.1:8080' for loopback" },
 	{ { "-l", "::1" }, "listen address '::1' has several ':'; write IPv6 "
@@ -130,8 +134,8 @@ START_TEST(test_help)
 {
 	static const char *const longs[] = { "--listen", "--backlog",
 	    "--backend", "--uppercase", "--idle-timeout", "--max-conns",
-	    "--max-queue", "--drain-timeout", "--verbose", "--quiet",
-	    "--help", "--version", NULL };
+	    "--max-queue", "--drain-timeout", "--threads", "--verbose",
+	    "--quiet", "--help", "--version", NULL };
 	static const char *const args[] = { "--help", NULL };
 	static const char *const short_args[] = { "-h", NULL };
 	char		 out[4096], err[256], out2[4096];

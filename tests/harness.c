@@ -178,16 +178,19 @@ read_all(int fd)
 
 /*
  * Start $EVECHO (default src/evecho) with args, behind $EVECHO_WRAPPER
- * (for example "valgrind -q --error-exitcode=99") when that is set.
+ * (for example "valgrind -q --error-exitcode=99") when that is set, and
+ * with the words of $EVECHO_TEST_ARGS (for example "--threads 4") before
+ * args, so that a test's own flags still come last and win.
  */
 static pid_t
 spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
     int errfd)
 {
-	const char	*argv[MAX_WRAPPER + 64];
-	char		*wrapper = NULL, *word, *save;
+	const char	*argv[2 * MAX_WRAPPER + 64];
+	char		*wrapper = NULL, *extra = NULL, *word, *save;
 	const char	*bin = getenv("EVECHO");
 	const char	*wrap = getenv("EVECHO_WRAPPER");
+	const char	*more = getenv("EVECHO_TEST_ARGS");
 	pid_t		 parent = getpid(), pid;
 	int		 argc = 0, i, devnull;
 
@@ -199,6 +202,14 @@ spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
 			argv[argc++] = word;
 	}
 	argv[argc++] = bin != NULL && *bin != '\0' ? bin : "src/evecho";
+	if (more != NULL && *more != '\0' && (extra = strdup(more)) != NULL) {
+		int first = argc;
+
+		for (word = strtok_r(extra, " ", &save);
+		    word != NULL && argc - first < MAX_WRAPPER;
+		    word = strtok_r(NULL, " ", &save))
+			argv[argc++] = word;
+	}
 	for (i = 0; args[i] != NULL && argc < (int)(sizeof argv /
 	    sizeof argv[0]) - 1; i++)
 		argv[argc++] = args[i];
@@ -206,10 +217,12 @@ spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
 
 	if ((pid = fork()) == -1) {
 		free(wrapper);
+		free(extra);
 		return (-1);
 	}
 	if (pid > 0) {
 		free(wrapper);
+		free(extra);
 		return (pid);
 	}
 
