@@ -1,18 +1,19 @@
 /*
  * conn.c: one client connection.
  *
- * The bufferevent owns the socket, the output queue and writing, with its
- * watermark, write callback and write timeout.  Reading is ours: one
- * readv(2) into reserved evbuffer space, instead of libevent's FIONREAD
- * ioctl and 4096-byte reads.  When nothing is queued, the bytes land in
- * the input buffer and are written at once from there, so a message costs
- * a read and a write, as in a hand-written loop, and the write event is
- * armed only when the kernel does not take everything; the rest is moved
- * (not copied) to the output queue.  While output is queued, reads land
- * directly at its tail, packing the queue densely.  When a client's queue
- * reaches the high watermark, reading from it stops until the queue
- * drains to the low watermark, so a client that does not read costs at
- * most about --max-queue bytes plus kernel buffers.
+ * Reading is ours: one readv(2) into reserved evbuffer space, instead of
+ * libevent's FIONREAD ioctl and 4096-byte reads.  When nothing is queued,
+ * the bytes land in the worker's input buffer and are written at once
+ * from there, so a message costs a read and a write, as in a hand-written
+ * loop.  What the kernel does not take is moved (not copied) to the
+ * output queue of the connection's bufferevent, which then owns writing,
+ * with its watermark, write callback and write timeout; the bufferevent
+ * is created the first time it is needed, so that idle clients, and
+ * clients that keep up, cost little memory.  While output is queued,
+ * reads land directly at its tail, packing the queue densely.  When a
+ * client's queue reaches the high watermark, reading from it stops until
+ * the queue drains to the low watermark, so a client that does not read
+ * costs at most about --max-queue bytes plus kernel buffers.
  */
 #include "autoconfig.h"
 
@@ -37,11 +38,17 @@
 #include "transform.h"
 #include "worker.h"
 
-#define CONN_READ_MAX	65536	/* bytes asked of one readv(2) */
+/*
+ * Bytes asked of one readv(2): 64 KiB less room for libevent's chain
+ * header, so that the chain allocated for it is 64 KiB and not 128.
+ */
+#define CONN_READ_MAX	(65536 - 256)
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
+static struct evbuffer *
+		conn_queue(struct conn *);
 static ssize_t	conn_read(struct conn *, struct evbuffer *);
 static void	conn_echo(struct conn *, int, size_t);
 static void	conn_pause(struct conn *);
@@ -50,8 +57,7 @@ static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
 static void	conn_timeout(struct conn *, short);
 static int	conn_start_reading(struct conn *);
-static int	conn_wants_input(const struct conn *);
-static int	conn_kernel_sending(struct conn *);
+static int	conn_idle(struct conn *);
 static const char *
 		conn_peer(const struct conn *, char *, size_t);
 
@@ -79,32 +85,16 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 	else
 		c->peer.sa.sa_family = AF_UNSPEC;
 
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_error("cannot accept %s: cannot create its buffers",
+	if (event_assign(&c->ev_read, w->base, fd, EV_READ | EV_PERSIST,
+	    conn_read_cb, c) == -1 || conn_start_reading(c) == -1) {
+		log_error("cannot accept %s: cannot start reading",
 		    conn_peer(c, peer, sizeof peer));
 		evutil_closesocket(fd);
 		free(c);
 		return (NULL);
 	}
-	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
-	event_assign(&c->ev_read, w->base, fd, EV_READ | EV_PERSIST,
-	    conn_read_cb, c);
-	/*
-	 * The bufferevent never reads (its read side is never enabled), so
-	 * its input buffer is ours to fill: lift the freeze it puts there.
-	 */
-	if (evbuffer_unfreeze(bufferevent_get_input(c->bev), 0) == -1 ||
-	    (w->idle_tv != NULL &&
-	    bufferevent_set_timeouts(c->bev, NULL, w->idle_tv) == -1) ||
-	    conn_start_reading(c) == -1) {
-		log_error("cannot accept %s: cannot start reading",
-		    conn_peer(c, peer, sizeof peer));
-		bufferevent_free(c->bev);
-		free(c);
-		return (NULL);
-	}
 	event_base_gettimeofday_cached(w->base, &c->opened);
+	c->mark_at = c->opened;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	if (log_enabled(LOG_CONN))
@@ -126,6 +116,8 @@ conn_drain(struct conn *c)
 size_t
 conn_pending(const struct conn *c)
 {
+	if (c->bev == NULL)
+		return (0);
 	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
 }
 
@@ -154,7 +146,10 @@ conn_close(struct conn *c, const char *reason)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_del(&c->ev_read);
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* closes the socket */
+	else
+		evutil_closesocket(event_get_fd(&c->ev_read));
 	free(c);
 	worker_conn_closed(w);
 }
@@ -164,7 +159,6 @@ static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	ssize_t		 n;
 	int		 direct;
 
@@ -174,8 +168,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Nothing queued: read into the input buffer, to write at once. */
-	direct = c->state != CONN_ECHOING || evbuffer_get_length(out) == 0;
-	n = conn_read(c, direct ? bufferevent_get_input(c->bev) : out);
+	direct = c->state != CONN_ECHOING || conn_pending(c) == 0;
+	n = conn_read(c, direct ? c->worker->input :
+	    bufferevent_get_output(c->bev));
 	if (n > 0) {
 		conn_echo(c, direct, (size_t)n);
 		return;
@@ -248,12 +243,10 @@ conn_read(struct conn *c, struct evbuffer *buf)
 static void
 conn_echo(struct conn *c, int direct, size_t len)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*in = c->worker->input, *out;
+	const char	*failed = NULL;
 	size_t		 queued;
 
-	c->read_idle = 0;
-	c->kernel_unsent = 0;	/* the next sample starts a new period */
 	if (c->state != CONN_ECHOING) {
 		/* Lingering after our shutdown: the echo is over. */
 		evbuffer_drain(in, evbuffer_get_length(in));
@@ -262,18 +255,20 @@ conn_echo(struct conn *c, int direct, size_t len)
 	c->bytes_in += len;
 	if (direct) {
 		if (evbuffer_write(in, event_get_fd(&c->ev_read)) == -1 &&
-		    errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR) {
-			conn_close(c, evutil_socket_error_to_string(errno));
-			return;
-		}
-		if (evbuffer_get_length(in) > 0 &&
-		    evbuffer_add_buffer(out, in) == -1) {
-			conn_close(c, "out of memory");
+		    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			failed = evutil_socket_error_to_string(errno);
+		else if (evbuffer_get_length(in) > 0 &&
+		    ((out = conn_queue(c)) == NULL ||
+		    evbuffer_add_buffer(out, in) == -1))
+			failed = "out of memory";
+		if (failed != NULL) {
+			/* The input buffer is the worker's: leave it empty. */
+			evbuffer_drain(in, evbuffer_get_length(in));
+			conn_close(c, failed);
 			return;
 		}
 	}
-	queued = evbuffer_get_length(out);
+	queued = conn_pending(c);
 	if (log_enabled(LOG_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
@@ -283,6 +278,34 @@ conn_echo(struct conn *c, int direct, size_t len)
 	}
 	if (queued >= c->worker->queue_high)
 		conn_pause(c);
+}
+
+/*
+ * The output queue, and the bufferevent that owns it, created the first
+ * time the kernel does not take an echo whole.  The bufferevent closes the
+ * socket when it is freed.
+ */
+static struct evbuffer *
+conn_queue(struct conn *c)
+{
+	struct worker		*w = c->worker;
+	struct bufferevent	*bev;
+
+	if (c->bev != NULL)
+		return (bufferevent_get_output(c->bev));
+	bev = bufferevent_socket_new(w->base, event_get_fd(&c->ev_read),
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return (NULL);
+	if (w->idle_tv != NULL &&
+	    bufferevent_set_timeouts(bev, NULL, w->idle_tv) == -1) {
+		bufferevent_setfd(bev, -1);	/* the socket stays ours */
+		bufferevent_free(bev);
+		return (NULL);
+	}
+	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
+	c->bev = bev;
+	return (bufferevent_get_output(bev));
 }
 
 /* Called only while paused or flushing: output fell to the low mark. */
@@ -392,37 +415,60 @@ conn_flushed(struct conn *c)
 		return;
 	}
 	c->state = CONN_LINGERING;
-	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	if (c->bev != NULL)
+		bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
 	if (conn_start_reading(c) == -1)
 		conn_close(c, "cannot read after shutdown");
 }
 
 /*
- * Idle means no bytes either way.  Quiet input while the echo still flows
- * out is not idle: out of our queue (the write timeout watches that flow)
- * or out of the kernel's send buffer to a slow reader, which may take a
- * while to make room for our next write.  A stalled write while input
- * still arrives is not idle either.
+ * A read or write timeout: close the connection if it is idle, else
+ * re-arm.  The read event is persistent and re-arms itself; the
+ * bufferevent disables writing when its timer fires.
  */
 static void
 conn_timeout(struct conn *c, short what)
 {
-	if (what & BEV_EVENT_READING) {
-		/* The read event is persistent: it stays armed. */
-		if (conn_pending(c) > 0 || conn_kernel_sending(c))
-			c->read_idle = 1;
-		else
-			conn_close(c, "idle timeout");
+	if (conn_idle(c)) {
+		conn_close(c, "idle timeout");
 		return;
 	}
-	if ((conn_wants_input(c) && !c->read_idle) ||
-	    conn_kernel_sending(c)) {
-		/* The bufferevent disabled writing when its timer fired. */
-		if (bufferevent_enable(c->bev, EV_WRITE) == -1)
-			conn_close(c, "cannot re-arm writing");
-		return;
+	if ((what & BEV_EVENT_WRITING) &&
+	    bufferevent_enable(c->bev, EV_WRITE) == -1)
+		conn_close(c, "cannot re-arm writing");
+}
+
+/*
+ * Idle means no byte moved either way for a whole timeout.  Two counters
+ * that only grow measure movement: bytes read from the client, and bytes
+ * the client's side has taken, which is what we read less what is still
+ * queued here or unacknowledged in the kernel.  The second one sees a slow
+ * reader draining the kernel's send buffer even while our own writes
+ * refill it, when the bufferevent cannot tell.  With two timers (read and
+ * write) the judgement needs a mark at least a timeout old; so a quiet
+ * connection closes one to two timeouts after its last byte moved.
+ */
+static int
+conn_idle(struct conn *c)
+{
+	struct timeval	 now, since;
+	uint64_t	 taken = c->bytes_in - conn_pending(c);
+	int		 unsent;
+
+	unsent = net_unsent(event_get_fd(&c->ev_read));
+	if (unsent > 0 && (uint64_t)unsent <= taken)
+		taken -= (uint64_t)unsent;
+	event_base_gettimeofday_cached(c->worker->base, &now);
+	if (c->bytes_in != c->mark_in || taken != c->mark_taken) {
+		c->mark_in = c->bytes_in;
+		c->mark_taken = taken;
+		c->mark_at = now;
+		return (0);
 	}
-	conn_close(c, "idle timeout");
+	/* Timers fire on a coarse clock: allow them 10 ms early. */
+	evutil_timersub(&now, &c->mark_at, &since);
+	return ((uint64_t)since.tv_sec * 1000 + (uint64_t)since.tv_usec /
+	    1000 + 10 >= c->worker->cfg->idle_timeout_ms);
 }
 
 /* Arm the read event, with the idle timeout when there is one. */
@@ -430,36 +476,6 @@ static int
 conn_start_reading(struct conn *c)
 {
 	return (event_add(&c->ev_read, c->worker->idle_tv));
-}
-
-/* Whether reading should be on right now. */
-static int
-conn_wants_input(const struct conn *c)
-{
-	return ((c->state == CONN_ECHOING && !c->paused) ||
-	    c->state == CONN_LINGERING);
-}
-
-/*
- * Whether the kernel's send buffer moved during the last timeout period:
- * a reader slowly taking echo we have already handed over.  Bytes seen
- * for the first time, fewer bytes than last time, or none left where
- * there were some all count as traffic; an unchanged, or empty, buffer
- * over a whole period does not.
- */
-static int
-conn_kernel_sending(struct conn *c)
-{
-	int		 unsent = net_unsent(event_get_fd(&c->ev_read));
-	unsigned	 now = unsent > 0 ? (unsigned)unsent : 0;
-	int		 moving;
-
-	if (now == 0)
-		moving = c->kernel_unsent > 0;
-	else
-		moving = c->kernel_unsent == 0 || now < c->kernel_unsent;
-	c->kernel_unsent = now;
-	return (moving);
 }
 
 static const char *

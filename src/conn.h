@@ -27,15 +27,17 @@ enum conn_state {
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;		/* in worker->conns */
 	struct worker		*worker;	/* owner: loop and settings */
-	struct bufferevent	*bev;		/* socket, buffers, writing */
-	struct event		 ev_read;	/* readable, or idle timeout */
+	struct event		 ev_read;	/* the socket: readable, or idle */
+	struct bufferevent	*bev;		/* its output queue; NULL until
+						   the echo first has to wait */
 	uint64_t		 bytes_in;	/* read from the client */
-	unsigned		 kernel_unsent;	/* at the last read timeout */
 	struct timeval		 opened;	/* for the duration logged */
+	uint64_t		 mark_in;	/* bytes_in at mark_at */
+	uint64_t		 mark_taken;	/* bytes the client had taken */
+	struct timeval		 mark_at;	/* when they last moved */
 	enum conn_state		 state;
 	unsigned		 paused:1;	/* backpressure stopped reading */
 	unsigned		 client_eof:1;	/* client shut down its side */
-	unsigned		 read_idle:1;	/* read timeout seen, no input since */
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
