@@ -70,29 +70,23 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
     int salen)
 {
 	struct conn	*c;
+	const char	*why;
 	char		 peer[ADDR_STRLEN];
 
-	if ((c = calloc(1, sizeof *c)) == NULL) {
-		log_error("cannot accept %s: out of memory",
-		    addr_format(sa, peer, sizeof peer));
-		evutil_closesocket(fd);
-		return (NULL);
-	}
+	why = "out of memory";
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		goto fail;
 	c->worker = w;
 	c->state = CONN_ECHOING;
 	if (salen > 0 && (size_t)salen <= sizeof c->peer)
 		memcpy(&c->peer, sa, (size_t)salen);
 	else
 		c->peer.sa.sa_family = AF_UNSPEC;
-
+	why = "cannot start reading";
 	if (event_assign(&c->ev_read, w->base, fd, EV_READ | EV_PERSIST,
-	    conn_read_cb, c) == -1 || conn_start_reading(c) == -1) {
-		log_error("cannot accept %s: cannot start reading",
-		    conn_peer(c, peer, sizeof peer));
-		evutil_closesocket(fd);
-		free(c);
-		return (NULL);
-	}
+	    conn_read_cb, c) == -1 || conn_start_reading(c) == -1)
+		goto fail;
+
 	event_base_gettimeofday_cached(w->base, &c->opened);
 	c->mark_at = c->opened;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
@@ -102,6 +96,13 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 		    conn_peer(c, peer, sizeof peer),
 		    atomic_load(&w->group->nconns));
 	return (c);
+
+fail:
+	log_error("cannot accept %s: %s", addr_format(sa, peer, sizeof peer),
+	    why);
+	evutil_closesocket(fd);
+	free(c);
+	return (NULL);
 }
 
 /* Server shutdown: take no more input, send what was received, then end. */

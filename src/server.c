@@ -349,7 +349,7 @@ static struct event_base *
 server_new_base(const char *backend, int *status, char *err, size_t errlen)
 {
 	struct event_config	*ecfg;
-	struct event_base	*base;
+	struct event_base	*base = NULL;
 	const char		**methods;
 	char			 avail[128] = "";
 	int			 i, found = 0;
@@ -363,49 +363,41 @@ server_new_base(const char *backend, int *status, char *err, size_t errlen)
 	if (backend != NULL) {
 		methods = event_get_supported_methods();
 		for (i = 0; methods != NULL && methods[i] != NULL; i++) {
+			snprintf(avail + strlen(avail), sizeof avail -
+			    strlen(avail), "%s%s", i > 0 ? ", " : "",
+			    methods[i]);
 			if (strcmp(methods[i], backend) == 0)
 				found = 1;
 			else if (event_config_avoid_method(ecfg,
 			    methods[i]) == -1) {
 				snprintf(err, errlen, "cannot configure the "
 				    "event loop: out of memory");
-				event_config_free(ecfg);
-				return (NULL);
+				goto done;
 			}
-			if (avail[0] != '\0')
-				strncat(avail, ", ", sizeof avail -
-				    strlen(avail) - 1);
-			strncat(avail, methods[i], sizeof avail -
-			    strlen(avail) - 1);
 		}
 		if (!found) {
 			*status = EX_UNAVAILABLE;
 			snprintf(err, errlen, "backend '%s' is not available "
 			    "on this system (available: %s)", backend, avail);
-			event_config_free(ecfg);
-			return (NULL);
+			goto done;
 		}
 		event_config_set_flag(ecfg, EVENT_BASE_FLAG_IGNORE_ENV);
 	}
-	base = event_base_new_with_config(ecfg);
-	event_config_free(ecfg);
-	if (base == NULL) {
-		if (backend != NULL) {
+	if ((base = event_base_new_with_config(ecfg)) == NULL) {
+		if (backend != NULL)
 			*status = EX_UNAVAILABLE;
-			snprintf(err, errlen, "cannot start the %s backend",
-			    backend);
-		} else
-			snprintf(err, errlen, "cannot create the event loop");
-		return (NULL);
-	}
-	if (backend != NULL && strcmp(event_base_get_method(base),
-	    backend) != 0) {
+		snprintf(err, errlen, "cannot start the %s event loop",
+		    backend != NULL ? backend : "default");
+	} else if (backend != NULL &&
+	    strcmp(event_base_get_method(base), backend) != 0) {
 		*status = EX_UNAVAILABLE;
 		snprintf(err, errlen, "asked for backend '%s' but libevent "
 		    "chose '%s'", backend, event_base_get_method(base));
 		event_base_free(base);
-		return (NULL);
+		base = NULL;
 	}
+done:
+	event_config_free(ecfg);
 	return (base);
 }
 
