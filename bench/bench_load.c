@@ -25,6 +25,8 @@
 static size_t	share(unsigned long, unsigned, unsigned);
 static void	ns_to_tv(uint64_t, struct timeval *);
 static void	measure_cb(evutil_socket_t, short, void *);
+static void	measure_start(struct load *);
+static void	measure_server_end(struct load *);
 static void	end_cb(evutil_socket_t, short, void *);
 static void	stop_cb(evutil_socket_t, short, void *);
 static void	publish_cb(evutil_socket_t, short, void *);
@@ -63,6 +65,7 @@ load_new(struct load **lp, const struct bench_opts *o,
 	}
 	l->opts = o;
 	l->target = t;
+	l->samples_server = index == 0 && o->server_pid > 0;
 	tally_init(&l->tally);
 	l->nload = share(o->conns, index, threads);
 	nidle = share(o->idle, index, threads);
@@ -224,7 +227,7 @@ load_run(struct load *l, uint64_t t0)
 	l->t_end = l->t_measure + (uint64_t)o->duration_ms * NS_PER_MS;
 	l->cpu_at_measure = UINT64_MAX;		/* not reached yet */
 	if (now >= l->t_measure)
-		l->cpu_at_measure = thread_cpu_ns();
+		measure_start(l);
 	else {
 		ns_to_tv(l->t_measure - now, &tv);
 		if (evtimer_add(l->ev_measure, &tv) == -1)
@@ -264,6 +267,8 @@ load_run(struct load *l, uint64_t t0)
 	cpu_end = l->cpu_at_end != 0 ? l->cpu_at_end : thread_cpu_ns();
 	if (l->cpu_at_measure != UINT64_MAX && cpu_end > l->cpu_at_measure)
 		l->tally.cpu_ns = cpu_end - l->cpu_at_measure;
+	if (l->cpu_at_end == 0)
+		measure_server_end(l);	/* the run ended early */
 	publish(l);
 	return (rc);
 
@@ -281,7 +286,32 @@ measure_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	measure_start(l);
+}
+
+/* The measured window opens: note our CPU time, and the server's. */
+static void
+measure_start(struct load *l)
+{
 	l->cpu_at_measure = thread_cpu_ns();
+	if (l->samples_server && proc_cpu((pid_t)l->opts->server_pid,
+	    &l->server_at_measure) == 0)
+		l->server_sampled = 1;
+}
+
+/* The window closes: the server's CPU time spent in it, if we can tell. */
+static void
+measure_server_end(struct load *l)
+{
+	struct proc_cpu	 now;
+
+	if (!l->server_sampled || proc_cpu((pid_t)l->opts->server_pid,
+	    &now) == -1)
+		return;
+	l->server_sampled = 0;
+	l->tally.server_cpu = 1;
+	l->tally.server_user_ns = now.user_ns - l->server_at_measure.user_ns;
+	l->tally.server_sys_ns = now.sys_ns - l->server_at_measure.sys_ns;
 }
 
 /*
@@ -300,6 +330,7 @@ end_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	l->cpu_at_end = thread_cpu_ns();
+	measure_server_end(l);
 	l->draining = 1;
 	if (l->ev_publish != NULL)
 		event_del(l->ev_publish);

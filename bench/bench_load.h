@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bench_opts.h"
+#include "bench_proc.h"
 #include "bench_tally.h"
 
 #define LOAD_CONNECT_TIMEOUT_MS	5000	/* any connect, in any mode */
@@ -57,6 +58,9 @@ struct load {
 	struct tally		 tally;
 	uint64_t		 cpu_at_measure;	/* thread CPU ns */
 	uint64_t		 cpu_at_end;	/* 0 until t_end */
+	int			 samples_server;	/* --server-pid, thread 0 */
+	int			 server_sampled;	/* server_at_measure is set */
+	struct proc_cpu		 server_at_measure;
 	uint64_t		 live_messages;	/* whole run, for progress */
 	uint64_t		 live_bytes;
 	_Atomic uint64_t	 pub_messages;	/* published copies of the */

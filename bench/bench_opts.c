@@ -20,7 +20,8 @@ enum {
 	OPT_THREADS,
 	OPT_IDLE,
 	OPT_SEED,
-	OPT_JSON
+	OPT_JSON,
+	OPT_SERVER_PID
 };
 
 static const char short_options[] = ":c:s:d:hV";
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
 	{ "idle",		required_argument,	NULL, OPT_IDLE },
 	{ "seed",		required_argument,	NULL, OPT_SEED },
 	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "server-pid",		required_argument,	NULL, OPT_SERVER_PID },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -57,7 +59,8 @@ opts_usage(FILE *fp)
 	fprintf(fp,
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
-"                    [--seed n] [--threads n] [--warmup secs] [host:]port\n"
+"                    [--seed n] [--server-pid pid] [--threads n]\n"
+"                    [--warmup secs] [host:]port\n"
 "\n"
 "Load generator for TCP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
@@ -83,6 +86,8 @@ opts_usage(FILE *fp)
 "      --idle K         also hold K idle connections open (default 0)\n"
 "      --seed N         seed of the pseudo-random bytes (default %d)\n"
 "      --json           print one JSON object instead of the table\n"
+"      --server-pid PID Linux: also report the CPU time process PID (the\n"
+"                       server) spent in the measured window\n"
 "  -h, --help           print this help and exit\n"
 "  -V, --version        print the version and exit\n"
 "\n"
@@ -192,6 +197,16 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_SERVER_PID:
+			if (config_parse_uint(optarg, 1, INT_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--server-pid: expected a process id",
+				    optarg);
+				return (OPTS_ERROR);
+			}
+			o->server_pid = (long)value;
 			break;
 		case 'h':
 			action = OPTS_HELP;

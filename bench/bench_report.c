@@ -32,6 +32,8 @@ static const struct {
 
 static uint64_t	messages(const struct bench_opts *, const struct tally *);
 static double	per_s(double, const struct tally *);
+static double	server_us_per(const struct bench_opts *,
+		    const struct tally *);
 static double	seconds(unsigned);
 static double	us(uint64_t);
 
@@ -134,6 +136,26 @@ report_table(FILE *fp, const struct bench_opts *o, const struct tally *t)
 	fprintf(fp, "  bench CPU     %.3f s, %.2f of a core\n",
 	    (double)t->cpu_ns / NS_PER_S, per_s((double)t->cpu_ns / NS_PER_S,
 	    t));
+	if (t->server_cpu)
+		fprintf(fp, "  server CPU    %.3f s user, %.3f s system, %.2f of "
+		    "a core, %.3f us per %s\n",
+		    (double)t->server_user_ns / NS_PER_S,
+		    (double)t->server_sys_ns / NS_PER_S,
+		    per_s((double)(t->server_user_ns + t->server_sys_ns) /
+		    NS_PER_S, t), server_us_per(o, t), o->mode == MODE_CHURN ?
+		    "connection" : "message");
+}
+
+/* The server's CPU microseconds per message (per connection for churn). */
+static double
+server_us_per(const struct bench_opts *o, const struct tally *t)
+{
+	uint64_t	 n = messages(o, t);
+
+	if (n == 0)
+		return (0);
+	return ((double)(t->server_user_ns + t->server_sys_ns) / 1000.0 /
+	    (double)n);
 }
 
 /*
@@ -180,9 +202,18 @@ report_json(FILE *fp, const struct bench_opts *o, const struct tally *t)
 	for (k = 0; k < ERR_NKINDS; k++)
 		fprintf(fp, ",\"%s\":%llu", tally_error_name(k),
 		    (unsigned long long)t->errors[k]);
-	fprintf(fp, "},\"cpu_s\":%.3f,\"cpu_cores\":%.3f}\n",
+	fprintf(fp, "},\"cpu_s\":%.3f,\"cpu_cores\":%.3f,\"server_cpu\":",
 	    (double)t->cpu_ns / NS_PER_S, per_s((double)t->cpu_ns / NS_PER_S,
 	    t));
+	if (!t->server_cpu)
+		fprintf(fp, "null}\n");
+	else
+		fprintf(fp, "{\"pid\":%ld,\"user_s\":%.3f,\"sys_s\":%.3f,"
+		    "\"cores\":%.3f,\"us_per_message\":%.4f}}\n",
+		    o->server_pid, (double)t->server_user_ns / NS_PER_S,
+		    (double)t->server_sys_ns / NS_PER_S,
+		    per_s((double)(t->server_user_ns + t->server_sys_ns) /
+		    NS_PER_S, t), server_us_per(o, t));
 }
 
 /*

@@ -51,6 +51,9 @@ tally_merge(struct tally *dst, const struct tally *src)
 	dst->messages += src->messages;
 	dst->bytes += src->bytes;
 	dst->cpu_ns += src->cpu_ns;
+	dst->server_cpu |= src->server_cpu;
+	dst->server_user_ns += src->server_user_ns;
+	dst->server_sys_ns += src->server_sys_ns;
 	if (src->window_ns > dst->window_ns)
 		dst->window_ns = src->window_ns;
 	dst->interrupted |= src->interrupted;

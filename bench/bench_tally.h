@@ -31,6 +31,9 @@ struct tally {
 	uint64_t	 errors[ERR_NKINDS];	/* over the whole run */
 	char		 first[ERR_NKINDS][TALLY_WHY_MAX];	/* "" if none */
 	uint64_t	 cpu_ns;	/* thread CPU time in the window */
+	int		 server_cpu;	/* the next two are measured */
+	uint64_t	 server_user_ns;	/* --server-pid's CPU time */
+	uint64_t	 server_sys_ns;	/* in the window */
 	uint64_t	 window_ns;	/* time measured: the window, or less
 					   if interrupted or every connection
 					   failed */

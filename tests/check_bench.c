@@ -366,6 +366,37 @@ START_TEST(test_pingpong)
 }
 END_TEST
 
+/*
+ * --server-pid: the server's CPU time in the window, per message, is in
+ * the JSON; without it, server_cpu is null.
+ */
+START_TEST(test_server_pid)
+{
+	struct evecho	 e;
+	struct outcome	 r;
+	char		 pid[32];
+	const char	*args[] = { "pingpong", "-c", "4", "--duration", "1",
+	    "--warmup", "0", "--json", NULL, "--server-pid", pid, NULL };
+
+	evecho_must_start(&e, loopback4);
+	snprintf(pid, sizeof pid, "%ld", (long)e.pid);
+	args[8] = target_of(&e);
+	run_bench(args, &r);
+	assert_clean(&r, "pingpong");
+	ck_assert(json_num(&r, "pid") == (double)e.pid);
+	ck_assert_msg(json_num(&r, "user_s") + json_num(&r, "sys_s") > 0,
+	    "the server spent no CPU time?\n%s", r.out);
+	ck_assert(json_num(&r, "cores") > 0);
+	ck_assert(json_num(&r, "us_per_message") > 0);
+
+	args[9] = NULL;		/* the same run without --server-pid */
+	run_bench(args, &r);
+	ck_assert_msg(strstr(r.out, "\"server_cpu\":null}") != NULL, "%s",
+	    r.out);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* stream, 2 connections of 16 KiB messages: messages are bytes / size. */
 START_TEST(test_stream)
 {
@@ -813,6 +844,7 @@ bench_suite(void)
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_pingpong);
+	tcase_add_test(tc, test_server_pid);
 	tcase_add_test(tc, test_stream);
 	tcase_add_test(tc, test_churn);
 	tcase_add_test(tc, test_idle);
