@@ -2,8 +2,9 @@
  * baseline-epoll: the practical limit for an echo server on one core, for
  * bench/run to measure evecho against.  A minimal single-threaded epoll
  * loop: non-blocking sockets, level-triggered, one read and one write per
- * message, partial writes kept and finished before reading again.
- * Nothing else: no timeouts, no limits, no logging beyond the port.
+ * message into and out of one shared buffer; only what a partial write
+ * leaves is kept for the connection, which stops reading until it is
+ * sent.  Nothing else: no timeouts, no limits, no logging beyond the port.
  *
  * usage: baseline-epoll [PORT]	(127.0.0.1; default 0, an ephemeral port)
  */
@@ -28,9 +29,11 @@
 
 struct client {
 	int	 fd;
-	size_t	 off, len;	/* unsent part of buf */
-	char	 buf[BUF_SIZE];
+	char	*pending;	/* what a partial write left, or NULL */
+	size_t	 off, len;	/* unsent part of pending */
 };
+
+static char	 buf[BUF_SIZE];	/* every read lands here */
 
 static void
 die(const char *what)
@@ -44,25 +47,41 @@ drop(int ep, struct client *c)
 {
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	free(c->pending);
 	free(c);
 }
 
-/* Write what is pending; 0 when all of it went, 1 if some is left. */
+/*
+ * Write p[0..len); keep what the kernel does not take and wait for
+ * EPOLLOUT.  0 when all of it went, 1 if some is left, -1 on error.
+ */
 static int
-flush(int ep, struct client *c)
+send_or_keep(int ep, struct client *c, const char *p, size_t len)
 {
 	struct epoll_event	 ev;
 	ssize_t			 n;
 
-	while (c->off < c->len) {
-		n = write(c->fd, c->buf + c->off, c->len - c->off);
+	while (len > 0) {
+		n = write(c->fd, p, len);
 		if (n > 0) {
-			c->off += (size_t)n;
+			p += n;
+			len -= (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
+			if (c->pending != p) {
+				char *keep = malloc(len);
+
+				if (keep == NULL)
+					return (-1);
+				memcpy(keep, p, len);
+				free(c->pending);
+				c->pending = keep;
+			}
+			c->off = 0;
+			c->len = len;
 			ev.events = EPOLLOUT;	/* stop reading until sent */
 			ev.data.ptr = c;
 			if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
@@ -71,7 +90,6 @@ flush(int ep, struct client *c)
 		}
 		return (-1);
 	}
-	c->off = c->len = 0;
 	return (0);
 }
 
@@ -133,14 +151,17 @@ main(int argc, char **argv)
 					drop(ep, c);
 				continue;
 			}
-			if (c->len > 0) {	/* EPOLLOUT: finish the write */
-				int rc = flush(ep, c);
+			if (c->pending != NULL) { /* EPOLLOUT: finish it */
+				int rc = send_or_keep(ep, c, c->pending +
+				    c->off, c->len - c->off);
 
 				if (rc == -1) {
 					drop(ep, c);
 					continue;
 				}
 				if (rc == 0) {
+					free(c->pending);
+					c->pending = NULL;
 					ev.events = EPOLLIN;
 					ev.data.ptr = c;
 					if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd,
@@ -149,15 +170,14 @@ main(int argc, char **argv)
 				}
 				continue;
 			}
-			r = read(c->fd, c->buf, sizeof c->buf);
+			r = read(c->fd, buf, sizeof buf);
 			if (r == -1 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (r <= 0) {
 				drop(ep, c);
 				continue;
 			}
-			c->len = (size_t)r;
-			if (flush(ep, c) == -1)
+			if (send_or_keep(ep, c, buf, (size_t)r) == -1)
 				drop(ep, c);
 		}
 	}

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -78,6 +79,8 @@ static int	server_listen(struct server *, const struct addr_spec *,
 static int	server_add_listener(struct server *, evutil_socket_t,
 		    char *, size_t);
 static int	server_set_conn_limit(struct server *, char *, size_t);
+static int	server_fit_select(struct server *, struct rlimit *, rlim_t,
+		    char *, size_t);
 static int	server_new_workers(struct server *, int *, char *, size_t);
 static int	server_start_workers(struct server *, char *, size_t);
 static void	server_post_all(struct server *, unsigned);
@@ -525,6 +528,9 @@ server_set_conn_limit(struct server *srv, char *err, size_t errlen)
 		    strerror(errno));
 		return (-1);
 	}
+	if (strcmp(event_base_get_method(srv->base), "select") == 0 &&
+	    server_fit_select(srv, &rl, reserve, err, errlen) == -1)
+		return (-1);
 	if (srv->cfg->max_conns == 0) {
 		rlim_t cur = rl.rlim_cur;
 
@@ -563,6 +569,41 @@ server_set_conn_limit(struct server *srv, char *err, size_t errlen)
 		    srv->cfg->max_conns);
 	}
 	srv->group.max_conns = srv->cfg->max_conns;
+	return (0);
+}
+
+/*
+ * select(2) cannot watch a descriptor numbered FD_SETSIZE or more, and
+ * glibc aborts the process rather than try.  Descriptors are numbered
+ * lowest first, so lowering the soft open-file limit to FD_SETSIZE keeps
+ * every one below it: then accept fails with EMFILE (and pauses) instead.
+ * An explicit --max-conns that cannot fit is refused.
+ */
+static int
+server_fit_select(struct server *srv, struct rlimit *rl, rlim_t reserve,
+    char *err, size_t errlen)
+{
+	const rlim_t	 cap = FD_SETSIZE;
+
+	if (srv->cfg->max_conns > 0 && srv->cfg->max_conns + reserve > cap) {
+		snprintf(err, errlen, "--max-conns %u is more than the select "
+		    "backend can watch: at most %llu, as select(2) stops at "
+		    "FD_SETSIZE (%d) descriptors; use --backend poll or epoll",
+		    srv->cfg->max_conns, (unsigned long long)(cap - reserve),
+		    FD_SETSIZE);
+		return (-1);
+	}
+	if (rl->rlim_cur == RLIM_INFINITY || rl->rlim_cur > cap) {
+		rl->rlim_cur = cap;
+		if (setrlimit(RLIMIT_NOFILE, rl) == -1) {
+			snprintf(err, errlen, "cannot lower the open-file limit "
+			    "to FD_SETSIZE (%d) for the select backend: %s",
+			    FD_SETSIZE, strerror(errno));
+			return (-1);
+		}
+		log_msg(LOG_INFO, "select backend: open-file limit lowered to "
+		    "FD_SETSIZE (%d)", FD_SETSIZE);
+	}
 	return (0);
 }
 

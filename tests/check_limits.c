@@ -4,8 +4,11 @@
  */
 #include "autoconfig.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +23,22 @@
 
 #define IO_TIMEOUT_MS	30000
 #define SMALL_BUF	65536	/* client socket buffers, to stall early */
+
+/* Start a connect to 127.0.0.1:port on a non-blocking socket. */
+static int
+connect_nowait(int fd, int port)
+{
+	struct sockaddr_in	 sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1 &&
+	    errno != EINPROGRESS)
+		return (-1);
+	return (0);
+}
 
 /* A non-blocking client with small socket buffers: the kernel holds little. */
 static int
@@ -407,6 +426,76 @@ START_TEST(test_max_conns)
 }
 END_TEST
 
+/*
+ * select(2) cannot watch a descriptor past FD_SETSIZE (glibc aborts the
+ * process instead): with -B select evecho caps its connections below
+ * it, and many more clients than that cannot crash it.
+ */
+START_TEST(test_select_fd_setsize)
+{
+	static const char *const args[] = { "-B", "select", "--threads", "1",
+	    "-l", "127.0.0.1:0", NULL };
+	enum { NCLIENTS = 1100 };
+	struct evecho	 e;
+	struct rlimit	 rl;
+	unsigned char	 b = 's';
+	int		 fd[NCLIENTS], i, n = 0;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < NCLIENTS + 64) {
+		fprintf(stderr, "test_select_fd_setsize: open-file hard limit "
+		    "too low here, skipped\n");
+		return;
+	}
+	rl.rlim_cur = NCLIENTS + 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+
+	evecho_must_start(&e, args);
+	/* FD_SETSIZE less the reserve: 32, a listener, 4 for the thread. */
+	ck_assert_int_eq(evecho_wait_log(&e, "up to 987 connections", 0), 0);
+	for (i = 0; i < NCLIENTS; i++) {
+		if ((fd[n] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			break;
+		ck_assert_int_eq(set_nonblocking(fd[n]), 0);
+		if (connect_nowait(fd[n], e.port) == -1) {
+			close(fd[n]);
+			break;
+		}
+		n++;
+	}
+	ck_assert_msg(evecho_wait_log(&e, "connection limit of 987 reached",
+	    IO_TIMEOUT_MS) == 0, "the limit was not reached");
+	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);	/* alive */
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	i = tcp_connect_addr(e.addrs[0]);	/* slots free again */
+	ck_assert_int_ne(i, -1);
+	ck_assert_int_eq(send_all(i, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(i, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(b, 's');
+	close(i);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* -B select refuses an --max-conns it cannot watch. */
+START_TEST(test_select_max_conns)
+{
+	static const char *const args[] = { "-B", "select", "-m", "2000",
+	    "--threads", "1", "-l", "127.0.0.1:0", NULL };
+	char		 out[256], err[1024];
+	int		 status;
+
+	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
+	    err, sizeof err), 0);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 71);
+	ck_assert_str_eq(err, "evecho: --max-conns 2000 is more than the "
+	    "select backend can watch: at most 987, as select(2) stops at "
+	    "FD_SETSIZE (1024) descriptors; use --backend poll or epoll\n");
+}
+END_TEST
+
 /* The default limit is the open-file limit less the reserve. */
 START_TEST(test_max_conns_default)
 {
@@ -488,6 +577,8 @@ limits_suite(void)
 	tcase_add_test(tc, test_idle_stalled_reader);
 	tcase_add_test(tc, test_idle_off);
 	tcase_add_test(tc, test_max_conns);
+	tcase_add_test(tc, test_select_fd_setsize);
+	tcase_add_test(tc, test_select_max_conns);
 	tcase_add_test(tc, test_max_conns_default);
 	tcase_add_test(tc, test_max_conns_raises_limit);
 	tcase_add_test(tc, test_max_conns_over_hard_limit);
