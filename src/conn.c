@@ -1,19 +1,20 @@
 /*
  * conn.c: one client connection.
  *
- * Reading is ours: one readv(2) into reserved evbuffer space, instead of
- * libevent's FIONREAD ioctl and 4096-byte reads.  When nothing is queued,
- * the bytes land in the worker's input buffer and are written at once
- * from there, so a message costs a read and a write, as in a hand-written
- * loop.  What the kernel does not take is moved (not copied) to the
+ * Reading is ours, not the bufferevent's, which would ask FIONREAD before
+ * every read and read at most 4096 bytes.  When nothing is queued, one
+ * read(2) lands in the worker's scratch buffer and one write(2) sends it
+ * straight back, as in a hand-written loop: no allocation, no copy, and
+ * no write event armed.  Only what the kernel does not take goes to the
  * output queue of the connection's bufferevent, which then owns writing,
- * with its watermark, write callback and write timeout; the bufferevent
- * is created the first time it is needed, so that idle clients, and
- * clients that keep up, cost little memory.  While output is queued,
- * reads land directly at its tail, packing the queue densely.  When a
- * client's queue reaches the high watermark, reading from it stops until
- * the queue drains to the low watermark, so a client that does not read
- * costs at most about --max-queue bytes plus kernel buffers.
+ * with its watermark, write callback and write timeout.  The bufferevent
+ * is created the first time it is needed, so idle clients, and clients
+ * that keep up, cost little memory.  While output is queued, reads land
+ * directly at the queue's tail, in evbuffer space reserved there, so the
+ * queue stays densely packed.  When a client's queue reaches the high
+ * watermark, reading from it stops until the queue drains to the low
+ * watermark, so a client that does not read costs at most about
+ * --max-queue bytes plus kernel buffers.
  */
 #include "autoconfig.h"
 
@@ -25,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -50,7 +52,8 @@ static void	conn_event_cb(struct bufferevent *, short, void *);
 static struct evbuffer *
 		conn_queue(struct conn *);
 static ssize_t	conn_read(struct conn *, struct evbuffer *);
-static void	conn_echo(struct conn *, int, size_t);
+static ssize_t	conn_read_direct(struct conn *);
+static void	conn_echoed(struct conn *, size_t);
 static void	conn_pause(struct conn *);
 static void	conn_resume(struct conn *);
 static void	conn_finish(struct conn *);
@@ -161,21 +164,18 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 	ssize_t		 n;
-	int		 direct;
 
 	(void)fd;
 	if (what & EV_TIMEOUT) {
 		conn_timeout(c, BEV_EVENT_READING);
 		return;
 	}
-	/* Nothing queued: read into the input buffer, to write at once. */
-	direct = c->state != CONN_ECHOING || conn_pending(c) == 0;
-	n = conn_read(c, direct ? c->worker->input :
-	    bufferevent_get_output(c->bev));
-	if (n > 0) {
-		conn_echo(c, direct, (size_t)n);
+	if (c->state == CONN_ECHOING && conn_pending(c) > 0)
+		n = conn_read(c, bufferevent_get_output(c->bev));
+	else
+		n = conn_read_direct(c);
+	if (n > 0)
 		return;
-	}
 	if (n == 0) {
 		if (c->state == CONN_LINGERING) {
 			conn_close(c, "server shutdown");
@@ -191,9 +191,46 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * One readv(2) into space reserved at the end of buf, upper-cased there
- * for -U before it is committed.  Returns the bytes read, 0 at EOF, or -1
- * with errno set.
+ * Nothing queued: read into the worker's scratch buffer and write from it
+ * at once, as a hand-written loop does; only what the kernel does not
+ * take is copied, to the output queue.  Returns what read(2) returned;
+ * after a positive return c may have been closed.
+ */
+static ssize_t
+conn_read_direct(struct conn *c)
+{
+	struct worker	*w = c->worker;
+	struct evbuffer	*out;
+	ssize_t		 n, sent;
+	int		 fd = event_get_fd(&c->ev_read);
+
+	if ((n = read(fd, w->scratch, sizeof w->scratch)) <= 0)
+		return (n);
+	if (c->state != CONN_ECHOING)
+		return (n);	/* lingering after our shutdown: discard */
+	if (w->cfg->uppercase)
+		transform_upper(w->scratch, (size_t)n);
+	if ((sent = write(fd, w->scratch, (size_t)n)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_close(c, evutil_socket_error_to_string(errno));
+			return (n);
+		}
+		sent = 0;
+	}
+	if (sent < n && ((out = conn_queue(c)) == NULL ||
+	    evbuffer_add(out, w->scratch + sent, (size_t)(n - sent)) == -1)) {
+		conn_close(c, "out of memory");
+		return (n);
+	}
+	conn_echoed(c, (size_t)n);
+	return (n);
+}
+
+/*
+ * Output is queued: one readv(2) into space reserved at the end of buf,
+ * the queue itself, upper-cased there for -U before it is committed.
+ * Returns the bytes read, 0 at EOF, or -1 with errno set; after a
+ * positive return c may have been closed.
  */
 static ssize_t
 conn_read(struct conn *c, struct evbuffer *buf)
@@ -232,44 +269,17 @@ conn_read(struct conn *c, struct evbuffer *buf)
 		errno = ENOMEM;
 		return (-1);
 	}
+	conn_echoed(c, (size_t)n);
 	return (n);
 }
 
-/*
- * The echo of len new bytes.  Read directly (nothing was queued), they
- * sit in the input buffer: write them at once and move what the kernel
- * does not take to the output queue.  Otherwise they already sit at the
- * tail of that queue.  Then apply backpressure.
- */
+/* len more bytes echoed or queued: count them, then backpressure. */
 static void
-conn_echo(struct conn *c, int direct, size_t len)
+conn_echoed(struct conn *c, size_t len)
 {
-	struct evbuffer	*in = c->worker->input, *out;
-	const char	*failed = NULL;
-	size_t		 queued;
+	size_t		 queued = conn_pending(c);
 
-	if (c->state != CONN_ECHOING) {
-		/* Lingering after our shutdown: the echo is over. */
-		evbuffer_drain(in, evbuffer_get_length(in));
-		return;
-	}
 	c->bytes_in += len;
-	if (direct) {
-		if (evbuffer_write(in, event_get_fd(&c->ev_read)) == -1 &&
-		    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			failed = evutil_socket_error_to_string(errno);
-		else if (evbuffer_get_length(in) > 0 &&
-		    ((out = conn_queue(c)) == NULL ||
-		    evbuffer_add_buffer(out, in) == -1))
-			failed = "out of memory";
-		if (failed != NULL) {
-			/* The input buffer is the worker's: leave it empty. */
-			evbuffer_drain(in, evbuffer_get_length(in));
-			conn_close(c, failed);
-			return;
-		}
-	}
-	queued = conn_pending(c);
 	if (log_enabled(LOG_DEBUG)) {
 		char peer[ADDR_STRLEN];
 

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "config.h"
@@ -67,8 +66,6 @@ worker_init(struct worker *w, unsigned id, struct worker_group *group,
 		if (w->idle_tv == NULL)
 			return (-1);
 	}
-	if ((w->input = evbuffer_new()) == NULL)
-		return (-1);
 	if (mailbox_init(&w->mailbox, base, worker_mailbox_cb, w) == -1)
 		return (-1);
 	return (0);
@@ -184,9 +181,6 @@ worker_free(struct worker *w)
 	w->queue = NULL;
 	w->queued = 0;
 	mailbox_free(&w->mailbox);
-	if (w->input != NULL)
-		evbuffer_free(w->input);
-	w->input = NULL;
 	pthread_mutex_destroy(&w->lock);
 	if (w->own_base && w->base != NULL)
 		event_base_free(w->base);

@@ -23,7 +23,6 @@
 
 struct config;
 struct conn;
-struct evbuffer;
 struct event_base;
 
 TAILQ_HEAD(conn_list, conn);
@@ -64,7 +63,7 @@ struct worker {
 	const struct timeval	*idle_tv;	/* common timeout; NULL: off */
 	size_t			 queue_high;	/* pause reading at this */
 	size_t			 queue_low;	/* resume reading at this */
-	struct evbuffer		*input;		/* each read, until written */
+	unsigned char		 scratch[65536];	/* a read, until written */
 	struct conn_list	 conns;		/* every open connection */
 	unsigned		 nconns;	/* length of conns */
 	int			 draining;	/* shutting down: no new input */
