@@ -5,13 +5,13 @@
  */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench_opts.h"
+#include "cli.h"
 #include "config.h"
 
 enum {
@@ -48,9 +48,6 @@ static int	parse_count(const char *, const char *, unsigned long,
 		    unsigned long, unsigned long *, char *, size_t);
 static int	parse_positional(struct bench_opts *, int, char **, char *,
 		    size_t);
-static void	describe_bad_option(int, char **, char *, size_t);
-static const char *
-		long_name(int);
 
 /* Print the help text: every flag with its default. */
 void
@@ -216,7 +213,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 				action = OPTS_VERSION;
 			break;
 		default:
-			describe_bad_option(ch, argv, err, errlen);
+			cli_bad_option(long_options, ch, argv, err, errlen);
 			return (OPTS_ERROR);
 		}
 	}
@@ -283,78 +280,4 @@ parse_positional(struct bench_opts *o, int n, char **words, char *err,
 	if (mode != -1)
 		o->mode = (enum bench_mode)mode;
 	return (target_parse(&o->target, words[n - 1], err, errlen));
-}
-
-/* The long name of option val, for messages ("--duration"). */
-static const char *
-long_name(int val)
-{
-	const struct option *o;
-
-	for (o = long_options; o->name != NULL; o++) {
-		if (o->val == val)
-			return (o->name);
-	}
-	return (NULL);
-}
-
-/*
- * Word getopt_long's '?' and ':' returns.  optopt is the short option (or
- * a long option's val) when known, 0 for an unknown long option;
- * argv[optind - 1] is what the user typed for a long option.
- */
-static void
-describe_bad_option(int ch, char **argv, char *err, size_t errlen)
-{
-	const char	*typed = argv[optind - 1];
-	const char	*name = long_name(optopt);
-	size_t		 namelen = strcspn(typed, "=");
-
-	/*
-	 * Inside a cluster such as "-hx", optind has not moved on, so typed
-	 * may be an earlier long option: it is ours only if optopt is 0 (an
-	 * unknown long option) or is that long option's own value.
-	 */
-	if (strncmp(typed, "--", 2) == 0 && (optopt == 0 || (name != NULL &&
-	    namelen > 2 && strncmp(name, typed + 2, namelen - 2) == 0))) {
-		const struct option	*o;
-		char			 list[256] = "";
-		int			 matches = 0;
-
-		namelen -= 2;
-		if (ch == ':' && name != NULL) {
-			snprintf(err, errlen, "option '--%s' needs a value",
-			    name);
-			return;
-		}
-		if (optopt != 0 && name != NULL) {
-			snprintf(err, errlen, "option '--%s' takes no value",
-			    name);
-			return;
-		}
-		for (o = long_options; o->name != NULL; o++) {
-			if (namelen == 0 ||
-			    strncmp(o->name, typed + 2, namelen) != 0)
-				continue;
-			snprintf(list + strlen(list), sizeof list -
-			    strlen(list), "%s--%s", matches > 0 ? ", " : "",
-			    o->name);
-			matches++;
-		}
-		if (matches > 1) {
-			snprintf(err, errlen, "option '--%.*s' is ambiguous: "
-			    "it could be %s", (int)namelen, typed + 2, list);
-			return;
-		}
-		snprintf(err, errlen, "unknown option '--%.*s'", (int)namelen,
-		    typed + 2);
-		return;
-	}
-	if (ch == ':')
-		snprintf(err, errlen, "option '-%c' needs a value", optopt);
-	else if (isprint(optopt))
-		snprintf(err, errlen, "unknown option '-%c'", optopt);
-	else
-		snprintf(err, errlen, "unknown option character 0x%02x",
-		    (unsigned)optopt & 0xff);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 
@@ -46,9 +47,6 @@ static const struct option long_options[] = {
 static const char *const backends[] = { "epoll", "poll", "select", NULL };
 
 static int	add_listen(struct config *, const char *, char *, size_t);
-static void	describe_bad_option(int, char **, char *, size_t);
-static const char *
-		long_name(int);
 
 /* Print the help text: every flag with its default. */
 void
@@ -215,7 +213,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				action = CONFIG_VERSION;
 			break;
 		default:
-			describe_bad_option(ch, argv, err, errlen);
+			cli_bad_option(long_options, ch, argv, err, errlen);
 			goto fail;
 		}
 	}
@@ -285,80 +283,6 @@ config_default_threads(void)
 	if (n < 1)
 		return (1);
 	return (n > CONFIG_THREADS_MAX ? CONFIG_THREADS_MAX : (unsigned)n);
-}
-
-/* The long name of option val, for messages ("--listen"). */
-static const char *
-long_name(int val)
-{
-	const struct option *o;
-
-	for (o = long_options; o->name != NULL; o++) {
-		if (o->val == val)
-			return (o->name);
-	}
-	return (NULL);
-}
-
-/*
- * Word getopt_long's '?' and ':' returns.  optopt is the short option (or a
- * long option's val) when known, 0 for an unknown long option; argv[optind
- * - 1] is what the user typed for a long option.
- */
-static void
-describe_bad_option(int ch, char **argv, char *err, size_t errlen)
-{
-	const char	*typed = argv[optind - 1];
-	const char	*name = long_name(optopt);
-	size_t		 namelen = strcspn(typed, "=");
-
-	/*
-	 * Inside a cluster such as "-Ux", optind has not moved on, so typed
-	 * may be an earlier long option: it is ours only if optopt is 0 (an
-	 * unknown long option) or is that long option's own value.
-	 */
-	if (strncmp(typed, "--", 2) == 0 && (optopt == 0 || (name != NULL &&
-	    namelen > 2 && strncmp(name, typed + 2, namelen - 2) == 0))) {
-		const struct option	*o;
-		char			 list[256] = "";
-		int			 matches = 0;
-
-		namelen -= 2;
-		if (ch == ':' && name != NULL) {
-			snprintf(err, errlen, "option '--%s' needs a value",
-			    name);
-			return;
-		}
-		if (optopt != 0 && name != NULL) {
-			snprintf(err, errlen, "option '--%s' takes no value",
-			    name);
-			return;
-		}
-		for (o = long_options; o->name != NULL; o++) {
-			if (namelen == 0 ||
-			    strncmp(o->name, typed + 2, namelen) != 0)
-				continue;
-			snprintf(list + strlen(list), sizeof list -
-			    strlen(list), "%s--%s", matches > 0 ? ", " : "",
-			    o->name);
-			matches++;
-		}
-		if (matches > 1) {
-			snprintf(err, errlen, "option '--%.*s' is ambiguous: "
-			    "it could be %s", (int)namelen, typed + 2, list);
-			return;
-		}
-		snprintf(err, errlen, "unknown option '--%.*s'", (int)namelen,
-		    typed + 2);
-		return;
-	}
-	if (ch == ':')
-		snprintf(err, errlen, "option '-%c' needs a value", optopt);
-	else if (isprint(optopt))
-		snprintf(err, errlen, "unknown option '-%c'", optopt);
-	else
-		snprintf(err, errlen, "unknown option character 0x%02x",
-		    (unsigned)optopt & 0xff);
 }
 
 /*

@@ -9,7 +9,6 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,22 +40,6 @@ struct outcome {
 
 static const char *const loopback4[] = { "-l", "127.0.0.1:0", NULL };
 
-/* A temporary file, already unlinked, for a child's output. */
-static int
-temp_fd(void)
-{
-	const char	*dir = getenv("TMPDIR");
-	char		 path[512];
-	int		 fd;
-
-	snprintf(path, sizeof path, "%s/evecho-bench-test-XXXXXX",
-	    dir != NULL && *dir != '\0' ? dir : "/tmp");
-	if ((fd = mkstemp(path)) == -1)
-		return (-1);
-	unlink(path);
-	return (fd);
-}
-
 /* The content of a temporary file, NUL-terminated, cut to len - 1. */
 static void
 read_fd(int fd, char *buf, size_t len)
@@ -64,31 +47,6 @@ read_fd(int fd, char *buf, size_t len)
 	ssize_t	 n = pread(fd, buf, len - 1, 0);
 
 	buf[n > 0 ? n : 0] = '\0';
-}
-
-/*
- * Fork and exec argv with stdin from /dev/null; the child is killed if
- * this test process dies, so a failed assertion leaves nothing behind.
- */
-static pid_t
-spawn(const char *const *argv, int outfd, int errfd)
-{
-	pid_t	 parent = getpid(), pid;
-	int	 devnull;
-
-	if ((pid = fork()) != 0)
-		return (pid);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(127);
-	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(devnull, STDIN_FILENO) == -1 ||
-	    dup2(outfd, STDOUT_FILENO) == -1 ||
-	    dup2(errfd, STDERR_FILENO) == -1)
-		_exit(127);
-	closefrom(3);
-	execvp(argv[0], (char *const *)argv);
-	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
 }
 
 /* An environment variable, or a default when unset or empty. */
@@ -124,9 +82,9 @@ run_bench_term(const char *const *args, struct outcome *r, long term_ms)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
 
-	ck_assert_int_ne(outfd = temp_fd(), -1);
-	ck_assert_int_ne(errfd = temp_fd(), -1);
-	ck_assert_int_ne(pid = spawn(argv, outfd, errfd), -1);
+	ck_assert_int_ne(outfd = harness_temp_fd(), -1);
+	ck_assert_int_ne(errfd = harness_temp_fd(), -1);
+	ck_assert_int_ne(pid = harness_spawn(argv, NULL, outfd, errfd), -1);
 	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
 	    now_ms() < deadline) {
 		if (term_ms > 0 && now_ms() - start >= term_ms) {
@@ -286,9 +244,9 @@ corrupt_start(const char *offset, const char *fault, char *target,
 	int		 outfd, errfd;
 	pid_t		 pid;
 
-	ck_assert_int_ne(outfd = temp_fd(), -1);
-	ck_assert_int_ne(errfd = temp_fd(), -1);
-	ck_assert_int_ne(pid = spawn(argv, outfd, errfd), -1);
+	ck_assert_int_ne(outfd = harness_temp_fd(), -1);
+	ck_assert_int_ne(errfd = harness_temp_fd(), -1);
+	ck_assert_int_ne(pid = harness_spawn(argv, NULL, outfd, errfd), -1);
 	for (;;) {
 		read_fd(outfd, out, sizeof out);
 		if ((p = strstr(out, "listening on ")) != NULL &&

@@ -48,7 +48,6 @@ static struct {
 } spawned[MAX_SPAWNED];
 
 static void	forget(pid_t);
-static int	temp_fd(void);
 static int	log_fd(char *, size_t);
 static char	*read_all(int);
 static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
@@ -138,8 +137,8 @@ log_fd(char *path, size_t len)
 }
 
 /* An anonymous temporary file: created, then unlinked at once. */
-static int
-temp_fd(void)
+int
+harness_temp_fd(void)
 {
 	const char	*dir = getenv("TMPDIR");
 	char		 path[512];
@@ -191,8 +190,8 @@ spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
 	const char	*bin = getenv("EVECHO");
 	const char	*wrap = getenv("EVECHO_WRAPPER");
 	const char	*more = getenv("EVECHO_TEST_ARGS");
-	pid_t		 parent = getpid(), pid;
-	int		 argc = 0, i, devnull;
+	pid_t		 pid;
+	int		 argc = 0, i;
 
 	if (wrap != NULL && *wrap != '\0' && (wrapper = strdup(wrap)) !=
 	    NULL) {
@@ -215,18 +214,28 @@ spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
 		argv[argc++] = args[i];
 	argv[argc] = NULL;
 
-	if ((pid = fork()) == -1) {
-		free(wrapper);
-		free(extra);
-		return (-1);
-	}
-	if (pid > 0) {
-		free(wrapper);
-		free(extra);
-		return (pid);
-	}
+	pid = harness_spawn(argv, opts, outfd, errfd);
+	free(wrapper);
+	free(extra);
+	return (pid);
+}
 
-	/* Child: die with the test, whatever way the test ends. */
+/*
+ * Fork and exec argv with stdin from /dev/null and stdout and stderr to
+ * the given descriptors, set up as opts says (may be NULL).  The child
+ * is killed if this test process dies, so a failed assertion, which ends
+ * the test process at once, leaves nothing running.
+ */
+pid_t
+harness_spawn(const char *const *argv, const struct spawn_opts *opts,
+    int outfd, int errfd)
+{
+	pid_t	 parent = getpid(), pid;
+	int	 devnull;
+
+	if ((pid = fork()) != 0)
+		return (pid);
+
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(127);
 	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
@@ -508,9 +517,9 @@ run_evecho(const char *const *args, const struct spawn_opts *opts,
 	char		*text;
 
 	memset(&e, 0, sizeof e);
-	if ((outfd = temp_fd()) == -1)
+	if ((outfd = harness_temp_fd()) == -1)
 		return (-1);
-	if ((errfd = temp_fd()) == -1) {
+	if ((errfd = harness_temp_fd()) == -1) {
 		close(outfd);
 		return (-1);
 	}

@@ -54,6 +54,9 @@ int	 evecho_listen_port(const struct evecho *);
 
 int	 run_evecho(const char *const *, const struct spawn_opts *, int *,
 	    char *, size_t, char *, size_t);
+pid_t	 harness_spawn(const char *const *, const struct spawn_opts *, int,
+	    int);
+int	 harness_temp_fd(void);
 
 int	 tcp_connect(const char *, int);
 int	 tcp_connect_addr(const char *);
