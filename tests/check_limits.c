@@ -238,7 +238,7 @@ END_TEST
 /* Traffic keeps a connection open well past -t. */
 START_TEST(test_idle_active_survives)
 {
-	static const char *const args[] = { "-t", "0.5", "-l", "127.0.0.1:0",
+	static const char *const args[] = { "-t", "1", "-l", "127.0.0.1:0",
 	    NULL };
 	struct evecho	 e;
 	unsigned char	 out, in;
@@ -247,7 +247,7 @@ START_TEST(test_idle_active_survives)
 	evecho_must_start(&e, args);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);
-	for (i = 0; i < 15; i++) {	/* 1.5 s, three times -t */
+	for (i = 0; i < 25; i++) {	/* 2.5 s, two and a half -t */
 		out = (unsigned char)i;
 		ck_assert_int_eq(send_all(fd, &out, 1, IO_TIMEOUT_MS), 0);
 		ck_assert_msg(recv_exact(fd, &in, 1, IO_TIMEOUT_MS) == 0,
@@ -268,7 +268,7 @@ END_TEST
  */
 START_TEST(test_idle_slow_reader)
 {
-	static const char *const args[] = { "-v", "-t", "0.3", "--max-queue",
+	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
 	    "16M", "-l", "127.0.0.1:0", NULL };
 	const size_t	 len = 6 * 1024 * 1024;
 	struct evecho	 e;
@@ -300,11 +300,11 @@ END_TEST
  */
 START_TEST(test_idle_paused_slow_reader)
 {
-	static const char *const args[] = { "-v", "-t", "0.5", "--max-queue",
+	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
 	    "64k", "-l", "127.0.0.1:0", NULL };
 	const size_t	 len = 16 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len), buf[65536];
+	unsigned char	*data = malloc(len), buf[32768];
 	size_t		 sent, got = 0;
 	long		 until;
 	ssize_t		 n;
@@ -318,12 +318,13 @@ START_TEST(test_idle_paused_slow_reader)
 	ck_assert_msg(sent < len, "evecho never paused");
 
 	/*
-	 * 64 KiB every 50 ms, for four idle timeouts: window updates reach
-	 * evecho within each timeout (on loopback the window opens a whole
-	 * 64 KiB segment at a time), yet its socket, with megabytes queued,
-	 * stays unwritable for longer than a timeout.
+	 * 32 KiB every 50 ms, for three idle timeouts: window updates reach
+	 * evecho many times within each timeout (on loopback the window opens
+	 * a whole 64 KiB segment at a time), with room to spare on a loaded
+	 * machine, yet its socket, with megabytes queued, can stay unwritable
+	 * for longer than a timeout.
 	 */
-	for (until = now_ms() + 2000; now_ms() < until; sleep_ms(50)) {
+	for (until = now_ms() + 3000; now_ms() < until; sleep_ms(50)) {
 		ck_assert_int_eq(wait_readable(fd, 1000), 1);
 		n = recv(fd, buf, sizeof buf, 0);
 		ck_assert_msg(n > 0, "connection lost while reading slowly, "
