@@ -74,6 +74,9 @@ struct server {
 
 static struct event_base *
 		server_new_base(const char *, int *, char *, size_t);
+static struct event_base *
+		server_new_base_only(const char *);
+static void	server_backends_available(char *, size_t);
 static int	server_listen(struct server *, const struct addr_spec *,
 		    char *, size_t);
 static int	server_add_listener(struct server *, evutil_socket_t,
@@ -351,57 +354,76 @@ server_control_cb(unsigned commands, void *arg)
 static struct event_base *
 server_new_base(const char *backend, int *status, char *err, size_t errlen)
 {
-	struct event_config	*ecfg;
-	struct event_base	*base = NULL;
-	const char		**methods;
-	char			 avail[128] = "";
-	int			 i, found = 0;
+	struct event_base	*base;
+	char			 avail[128];
 
 	*status = EX_OSERR;
-	if ((ecfg = event_config_new()) == NULL) {
-		snprintf(err, errlen, "cannot create the event loop: out of "
-		    "memory");
+	if ((base = server_new_base_only(backend)) != NULL &&
+	    (backend == NULL || strcmp(event_base_get_method(base),
+	    backend) == 0))
+		return (base);
+	if (base != NULL)
+		event_base_free(base);
+	if (backend == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
 		return (NULL);
 	}
+	server_backends_available(avail, sizeof avail);
+	*status = EX_UNAVAILABLE;
+	snprintf(err, errlen, "backend '%s' is not available on this system "
+	    "(available: %s)", backend, avail[0] != '\0' ? avail : "none");
+	return (NULL);
+}
+
+/*
+ * An event base on backend, every other method avoided and libevent's
+ * EVENT_NO* switches ignored; or libevent's own choice for NULL.  The
+ * methods are named here rather than asked of event_get_supported_methods,
+ * whose answer libevent keeps allocated until exit.
+ */
+static struct event_base *
+server_new_base_only(const char *backend)
+{
+	static const char *const methods[] = { "epoll", "poll", "select",
+	    "kqueue", "devpoll", "evport", "win32", NULL };
+	struct event_config	*ecfg;
+	struct event_base	*base = NULL;
+	int			 i;
+
+	if ((ecfg = event_config_new()) == NULL)
+		return (NULL);
 	if (backend != NULL) {
-		methods = event_get_supported_methods();
-		for (i = 0; methods != NULL && methods[i] != NULL; i++) {
-			snprintf(avail + strlen(avail), sizeof avail -
-			    strlen(avail), "%s%s", i > 0 ? ", " : "",
-			    methods[i]);
-			if (strcmp(methods[i], backend) == 0)
-				found = 1;
-			else if (event_config_avoid_method(ecfg,
-			    methods[i]) == -1) {
-				snprintf(err, errlen, "cannot configure the "
-				    "event loop: out of memory");
+		for (i = 0; methods[i] != NULL; i++) {
+			if (strcmp(methods[i], backend) != 0 &&
+			    event_config_avoid_method(ecfg, methods[i]) == -1)
 				goto done;
-			}
-		}
-		if (!found) {
-			*status = EX_UNAVAILABLE;
-			snprintf(err, errlen, "backend '%s' is not available "
-			    "on this system (available: %s)", backend, avail);
-			goto done;
 		}
 		event_config_set_flag(ecfg, EVENT_BASE_FLAG_IGNORE_ENV);
 	}
-	if ((base = event_base_new_with_config(ecfg)) == NULL) {
-		if (backend != NULL)
-			*status = EX_UNAVAILABLE;
-		snprintf(err, errlen, "cannot start the %s event loop",
-		    backend != NULL ? backend : "default");
-	} else if (backend != NULL &&
-	    strcmp(event_base_get_method(base), backend) != 0) {
-		*status = EX_UNAVAILABLE;
-		snprintf(err, errlen, "asked for backend '%s' but libevent "
-		    "chose '%s'", backend, event_base_get_method(base));
-		event_base_free(base);
-		base = NULL;
-	}
+	base = event_base_new_with_config(ecfg);
 done:
 	event_config_free(ecfg);
 	return (base);
+}
+
+/* The backends -B could use here, for the message when one cannot. */
+static void
+server_backends_available(char *buf, size_t len)
+{
+	static const char *const backends[] = { "epoll", "poll", "select",
+	    NULL };
+	struct event_base	*base;
+	int			 i;
+
+	buf[0] = '\0';
+	for (i = 0; backends[i] != NULL; i++) {
+		if ((base = server_new_base_only(backends[i])) == NULL)
+			continue;
+		if (strcmp(event_base_get_method(base), backends[i]) == 0)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			    buf[0] != '\0' ? ", " : "", backends[i]);
+		event_base_free(base);
+	}
 }
 
 /*
