@@ -211,6 +211,18 @@ target_of(const struct evecho *e)
 	return (e->addrs[0]);
 }
 
+/* The run failed (exit 1) with exactly one error, of the kind named. */
+static void
+assert_one_error(const struct outcome *r, const char *kind)
+{
+	ck_assert_msg(r->status == 1, "exit %d; stderr:\n%s", r->status,
+	    r->err);
+	assert_json_shape(r);
+	ck_assert_msg(json_num(r, kind) == 1, "no %s error:\n%s", kind,
+	    r->out);
+	ck_assert(json_num(r, "total") == 1);
+}
+
 /* The most connections evecho -v says it had open at once. */
 static int
 max_open(struct evecho *e)
@@ -510,10 +522,7 @@ START_TEST(test_corrupt_stream)
 	    sizeof target);
 
 	run_bench(args, &r);
-	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
-	assert_json_shape(&r);
-	ck_assert(json_num(&r, "mismatch") == 1);
-	ck_assert(json_num(&r, "total") == 1);
+	assert_one_error(&r, "mismatch");
 	ck_assert_msg(strstr(r.err, "evecho-bench: 1 error: 1 mismatch\n") !=
 	    NULL && strstr(r.err, "evecho-bench: first mismatch error: "
 	    "connection 0: echo byte 100000 is 0x") != NULL, "stderr:\n%s",
@@ -536,10 +545,7 @@ START_TEST(test_corrupt_pingpong)
 	    sizeof target);
 
 	run_bench(args, &r);
-	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
-	assert_json_shape(&r);
-	ck_assert(json_num(&r, "mismatch") == 1);
-	ck_assert(json_num(&r, "total") == 1);
+	assert_one_error(&r, "mismatch");
 	ck_assert(json_num(&r, "messages") > 0);
 	child_stop(pid);
 }
@@ -557,10 +563,7 @@ START_TEST(test_corrupt_churn)
 	    sizeof target);
 
 	run_bench(args, &r);
-	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
-	assert_json_shape(&r);
-	ck_assert(json_num(&r, "mismatch") == 1);
-	ck_assert(json_num(&r, "total") == 1);
+	assert_one_error(&r, "mismatch");
 	ck_assert(json_num(&r, "messages") > 20);
 	child_stop(pid);
 }
@@ -580,10 +583,7 @@ START_TEST(test_reset)
 	    sizeof target);
 
 	run_bench(args, &r);
-	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
-	assert_json_shape(&r);
-	ck_assert(json_num(&r, "reset") == 1);
-	ck_assert(json_num(&r, "total") == 1);
+	assert_one_error(&r, "reset");
 	ck_assert(json_num(&r, "messages") == 10);
 	ck_assert(json_num(&r, "measured_s") < 4);
 	ck_assert_msg(strstr(r.err, "evecho-bench: first reset error: "
@@ -604,10 +604,7 @@ START_TEST(test_early_close)
 	    sizeof target);
 
 	run_bench(args, &r);
-	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
-	assert_json_shape(&r);
-	ck_assert(json_num(&r, "eof") == 1);
-	ck_assert(json_num(&r, "total") == 1);
+	assert_one_error(&r, "eof");
 	ck_assert(json_num(&r, "messages") == 10);
 	ck_assert_msg(strstr(r.err, "evecho-bench: first eof error: "
 	    "connection 0: closed by the server with 54 bytes of echo "

@@ -37,6 +37,26 @@ assert_clean_exit(struct evecho *e, int timeout_ms)
 	    "evecho ended with wait status 0x%x, not exit 0", status);
 }
 
+/*
+ * A client with a 4 KiB receive buffer that has sent 8 MiB without
+ * reading, so that most of its echo waits in evecho for good.
+ */
+static int
+stalled_client(struct evecho *e, uint32_t seed)
+{
+	const size_t	 len = 8 * 1024 * 1024;
+	unsigned char	*data = malloc(len);
+	int		 fd;
+
+	ck_assert_ptr_nonnull(data);
+	pattern_fill(data, len, seed);
+	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	send_all(fd, data, len, 500);	/* stalls: that is the point */
+	free(data);
+	return (fd);
+}
+
 /* A socket listening on an ephemeral loopback port; its port in *port. */
 static int
 occupy_port(int *port)
@@ -255,17 +275,15 @@ START_TEST(test_sigterm_drains)
 	struct evecho	 e;
 	unsigned char	*data = malloc(len), *back = malloc(len);
 	char		 all_in[64];
-	int		 fd, size = 4096, late;
+	int		 fd, late;
 
 	ck_assert_ptr_nonnull(data);
 	ck_assert_ptr_nonnull(back);
 	pattern_fill(data, len, 30);
 	evecho_must_start(&e, args);
-	fd = tcp_connect_addr(e.addrs[0]);
-	ck_assert_int_ne(fd, -1);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-	    sizeof size), 0);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
 	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
@@ -305,29 +323,18 @@ START_TEST(test_sigterm_unread_input)
 	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data = malloc(len), buf[65536];
-	size_t		 sent = 0, got = 0;
-	long		 deadline, last;
-	int		 fd, size = 65536;
+	size_t		 sent, got = 0;
+	long		 deadline;
+	int		 fd;
 	ssize_t		 n;
 
 	ck_assert_ptr_nonnull(data);
 	pattern_fill(data, len, 34);
 	evecho_must_start(&e, args);
-	fd = tcp_connect_addr(e.addrs[0]);
+	fd = tcp_connect_buffers(e.addrs[0], 65536, 65536);
 	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
-	    sizeof size), 0);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-	    sizeof size), 0);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
-	for (last = now_ms(); sent < len && now_ms() - last < 300; ) {
-		n = send(fd, data + sent, 65536, MSG_NOSIGNAL);
-		if (n > 0) {
-			sent += (size_t)n;
-			last = now_ms();
-		} else
-			sleep_ms(5);
-	}
+	sent = send_until_stalled(fd, data, len, 300);
 	/* (The kernel may have taken all of it, unread: that is fine.) */
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", IO_TIMEOUT_MS) ==
 	    0, "evecho never stopped reading");
@@ -405,20 +412,12 @@ START_TEST(test_drain_timeout)
 {
 	static const char *const args[] = { "--drain-timeout", "0.5", "-l",
 	    "127.0.0.1:0", NULL };
-	const size_t	 len = 8 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
 	long		 t0, took;
-	int		 fd, size = 4096;
+	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 31);
 	evecho_must_start(&e, args);
-	fd = tcp_connect_addr(e.addrs[0]);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-	    sizeof size), 0);
-	send_all(fd, data, len, 500);	/* stalls: that is the point */
+	fd = stalled_client(&e, 31);
 	t0 = now_ms();
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	assert_clean_exit(&e, 10000);
@@ -428,7 +427,6 @@ START_TEST(test_drain_timeout)
 	ck_assert_int_eq(evecho_wait_log(&e, "drain timeout: closed 1 "
 	    "connection", 0), 0);
 	close(fd);
-	free(data);
 	evecho_stop(&e);
 }
 END_TEST
@@ -438,19 +436,11 @@ START_TEST(test_second_signal)
 {
 	static const char *const args[] = { "--drain-timeout", "60", "-l",
 	    "127.0.0.1:0", NULL };
-	const size_t	 len = 8 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
-	int		 fd, status, size = 4096;
+	int		 fd, status;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 32);
 	evecho_must_start(&e, args);
-	fd = tcp_connect_addr(e.addrs[0]);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-	    sizeof size), 0);
-	send_all(fd, data, len, 500);
+	fd = stalled_client(&e, 32);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "draining 1 connection",
 	    IO_TIMEOUT_MS), 0);
@@ -462,7 +452,6 @@ START_TEST(test_second_signal)
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM again: exiting at "
 	    "once", 0), 0);
 	close(fd);
-	free(data);
 	evecho_stop(&e);
 }
 END_TEST

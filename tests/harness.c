@@ -614,6 +614,55 @@ tcp_connect_addr(const char *addr)
 	return (tcp_connect(host, atoi(colon + 1)));
 }
 
+/*
+ * tcp_connect_addr() with the socket buffers set (0 leaves one as it is),
+ * so that the kernel holds little of a stream a test keeps unread.
+ */
+int
+tcp_connect_buffers(const char *addr, int sndbuf, int rcvbuf)
+{
+	int	 fd;
+
+	if ((fd = tcp_connect_addr(addr)) == -1)
+		return (-1);
+	if ((sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof sndbuf) == -1) || (rcvbuf > 0 && setsockopt(fd,
+	    SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == -1)) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Send without reading until the connection refuses more for stall_ms, or
+ * the server closes it (which the caller then notices).
+ */
+size_t
+send_until_stalled(int fd, const unsigned char *data, size_t len,
+    int stall_ms)
+{
+	size_t	 sent = 0;
+	long	 last = now_ms();
+	ssize_t	 n;
+
+	while (sent < len && now_ms() - last < stall_ms) {
+		n = send(fd, data + sent, len - sent > 65536 ? 65536 :
+		    len - sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+			last = now_ms();
+		} else if (errno == ECONNRESET || errno == EPIPE) {
+			break;
+		} else {
+			ck_assert_msg(errno == EAGAIN, "send: %s",
+			    strerror(errno));
+			sleep_ms(5);
+		}
+	}
+	return (sent);
+}
+
 int
 set_nonblocking(int fd)
 {
