@@ -5,7 +5,9 @@
 #include "autoconfig.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -493,6 +495,69 @@ START_TEST(test_churn)
 }
 END_TEST
 
+/*
+ * Accepted sockets have TCP_NODELAY, so that a small echo is not held
+ * back by Nagle's algorithm while an earlier one is unacknowledged.  A
+ * client cannot see the option; so the test borrows the server's end of
+ * its connection with pidfd_getfd(2) (Linux 5.6 and later) and asks it.
+ */
+START_TEST(test_nodelay)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+	struct evecho		 e;
+	struct sockaddr_in	 mine, peer;
+	socklen_t		 len;
+	unsigned char		 byte = 1;
+	int			 fd, pidfd, theirs, on, i, found = 0;
+
+	evecho_must_start(&e, loopback4);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	/* One echo, so that the server has surely accepted us. */
+	ck_assert_int_eq(send_all(fd, &byte, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &byte, 1, IO_TIMEOUT_MS), 0);
+	len = sizeof mine;
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&mine, &len), 0);
+	pidfd = (int)syscall(SYS_pidfd_open, e.pid, 0);
+	if (pidfd == -1 && errno == ENOSYS) {
+		fprintf(stderr, "test_nodelay: no pidfd_open here, skipped\n");
+		close(fd);
+		evecho_stop(&e);
+		return;
+	}
+	ck_assert_msg(pidfd != -1, "pidfd_open: %s", strerror(errno));
+	/* valgrind keeps its own descriptors above 1024. */
+	for (i = 0; i < 1024 && !found; i++) {
+		if ((theirs = (int)syscall(SYS_pidfd_getfd, pidfd, i, 0)) ==
+		    -1) {
+			ck_assert_msg(errno == EBADF, "pidfd_getfd %d: %s", i,
+			    strerror(errno));
+			continue;
+		}
+		len = sizeof peer;
+		if (getpeername(theirs, (struct sockaddr *)&peer, &len) == 0 &&
+		    peer.sin_family == AF_INET &&
+		    peer.sin_port == mine.sin_port &&
+		    peer.sin_addr.s_addr == mine.sin_addr.s_addr) {
+			found = 1;
+			on = 0;
+			len = sizeof on;
+			ck_assert_int_eq(getsockopt(theirs, IPPROTO_TCP,
+			    TCP_NODELAY, &on, &len), 0);
+			ck_assert_msg(on != 0, "TCP_NODELAY is off");
+		}
+		close(theirs);
+	}
+	ck_assert_msg(found, "the server's end of the connection not found");
+	close(pidfd);
+	close(fd);
+	evecho_stop(&e);
+#else
+	fprintf(stderr, "test_nodelay: no pidfd_getfd here, skipped\n");
+#endif
+}
+END_TEST
+
 static Suite *
 echo_suite(void)
 {
@@ -518,6 +583,7 @@ echo_suite(void)
 	tcase_add_test(tc, test_v6only);
 	tcase_add_test(tc, test_reset_mid_stream);
 	tcase_add_test(tc, test_churn);
+	tcase_add_test(tc, test_nodelay);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -535,6 +535,63 @@ START_TEST(test_max_conns_over_hard_limit)
 }
 END_TEST
 
+/*
+ * Descriptors inherited from a careless parent use up room that the
+ * default --max-conns counts on, so accept(2) fails with EMFILE below the
+ * limit.  The listener stays readable then, and a server that kept it on
+ * would spin: evecho pauses accepting for a second instead, serves the
+ * clients it has, and takes the waiting ones once descriptors are free.
+ */
+START_TEST(test_accept_emfile)
+{
+	static const char *const args[] = { "--threads", "1", "-l",
+	    "127.0.0.1:0", NULL };
+	/* 64 files, 40 of them taken: room for about 15 clients, not 27. */
+	struct spawn_opts opts = { .nofile = 64, .inherit_fds = 40 };
+	struct evecho	 e;
+	unsigned char	 byte = 7;
+	int		 fds[30], i;
+	long		 cpu;
+
+	/* valgrind keeps some descriptors of the limit for itself. */
+	if (harness_wrapped("test_accept_emfile"))
+		return;
+
+	ck_assert_msg(evecho_start_opts(&e, args, &opts) == 0,
+	    "evecho did not start");
+	ck_assert_int_eq(evecho_wait_log(&e, "up to 27 connections", 0), 0);
+	for (i = 0; i < 30; i++) {
+		fds[i] = tcp_connect_addr(e.addrs[0]);
+		ck_assert_int_ne(fds[i], -1);
+	}
+	ck_assert_msg(evecho_wait_log(&e, "Too many open files; pausing "
+	    "accepts for 1 s", IO_TIMEOUT_MS) == 0, "no pause at EMFILE");
+	/* Spinning on the listener would burn most of this second and a half. */
+	cpu = evecho_cpu_ms(&e);
+	ck_assert_int_ne(cpu, -1);
+	sleep_ms(1500);
+	ck_assert_msg(evecho_cpu_ms(&e) - cpu < 300, "evecho spins at EMFILE "
+	    "(%ld ms of CPU in 1500 ms)", evecho_cpu_ms(&e) - cpu);
+	/* The first client was accepted before the pause, and is served. */
+	ck_assert_int_eq(send_all(fds[0], &byte, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fds[0], &byte, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(byte, 7);
+	/* Closing those frees descriptors: the clients waiting get their turn. */
+	for (i = 0; i < 20; i++)
+		close(fds[i]);
+	for (i = 20; i < 30; i++) {
+		byte = (unsigned char)i;
+		ck_assert_int_eq(send_all(fds[i], &byte, 1, IO_TIMEOUT_MS), 0);
+		ck_assert_msg(recv_exact(fds[i], &byte, 1, IO_TIMEOUT_MS) == 0,
+		    "client %d waiting in the backlog was never served", i);
+		ck_assert_uint_eq(byte, (unsigned char)i);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);	/* alive */
+	evecho_stop(&e);
+}
+END_TEST
+
 static Suite *
 limits_suite(void)
 {
@@ -557,6 +614,7 @@ limits_suite(void)
 	tcase_add_test(tc, test_max_conns_default);
 	tcase_add_test(tc, test_max_conns_raises_limit);
 	tcase_add_test(tc, test_max_conns_over_hard_limit);
+	tcase_add_test(tc, test_accept_emfile);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -231,7 +231,7 @@ harness_spawn(const char *const *argv, const struct spawn_opts *opts,
     int outfd, int errfd)
 {
 	pid_t	 parent = getpid(), pid;
-	int	 devnull;
+	int	 devnull, i;
 
 	if ((pid = fork()) != 0)
 		return (pid);
@@ -244,6 +244,11 @@ harness_spawn(const char *const *argv, const struct spawn_opts *opts,
 	    dup2(errfd, STDERR_FILENO) == -1)
 		_exit(127);
 	closefrom(3);
+	/* Descriptors a careless parent would leave open across exec. */
+	for (i = 0; opts != NULL && i < opts->inherit_fds; i++) {
+		if (open("/dev/null", O_RDONLY) == -1)
+			_exit(127);
+	}
 	if (opts != NULL && opts->nofile > 0) {
 		struct rlimit rl = { (rlim_t)opts->nofile,
 		    (rlim_t)(opts->nofile_hard > 0 ? opts->nofile_hard :
@@ -302,9 +307,17 @@ evecho_spawn(struct evecho *e, const char *const *args,
 int
 evecho_start(struct evecho *e, const char *const *args)
 {
+	return (evecho_start_opts(e, args, NULL));
+}
+
+/* evecho_start(), with the child set up as opts says. */
+int
+evecho_start_opts(struct evecho *e, const char *const *args,
+    const struct spawn_opts *opts)
+{
 	char		*log, *p;
 
-	if (evecho_spawn(e, args, NULL) == -1)
+	if (evecho_spawn(e, args, opts) == -1)
 		return (-1);
 	if (evecho_wait_log(e, " ready: ", HARNESS_START_MS) == -1) {
 		log = evecho_log(e);
@@ -437,6 +450,30 @@ evecho_rss_kb(const struct evecho *e)
 	}
 	fclose(fp);
 	return (kb);
+}
+
+/* The server's CPU time so far, user and system, in ms; or -1. */
+long
+evecho_cpu_ms(const struct evecho *e)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 utime, stime;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	FILE			*fp;
+	int			 ok;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)e->pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	p = fgets(buf, sizeof buf, fp);
+	fclose(fp);
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	if (p == NULL || hz <= 0 || (p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	ok = sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &utime, &stime) == 2;
+	return (ok ? (long)((utime + stime) * 1000 / (unsigned long long)hz) :
+	    -1);
 }
 
 /*

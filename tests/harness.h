@@ -31,6 +31,7 @@ struct spawn_opts {
 	long		 nofile;	/* RLIMIT_NOFILE soft; 0: leave */
 	long		 nofile_hard;	/* RLIMIT_NOFILE hard; 0: = soft */
 	const char	*env;		/* one "NAME=value" to add; NULL: none */
+	int		 inherit_fds;	/* extra descriptors left open */
 };
 
 struct Suite;
@@ -41,6 +42,8 @@ void	 harness_teardown(void);
 int	 harness_wrapped(const char *);
 
 int	 evecho_start(struct evecho *, const char *const *);
+int	 evecho_start_opts(struct evecho *, const char *const *,
+	    const struct spawn_opts *);
 void	 evecho_must_start(struct evecho *, const char *const *);
 int	 evecho_spawn(struct evecho *, const char *const *,
 	    const struct spawn_opts *);
@@ -50,6 +53,7 @@ int	 evecho_log_count(struct evecho *, const char *);
 int	 evecho_wait_exit(struct evecho *, int, int *);
 void	 evecho_stop(struct evecho *);
 long	 evecho_rss_kb(const struct evecho *);
+long	 evecho_cpu_ms(const struct evecho *);
 int	 evecho_listen_port(const struct evecho *);
 
 int	 run_evecho(const char *const *, const struct spawn_opts *, int *,
