@@ -283,6 +283,29 @@ child_stop(pid_t pid)
 }
 
 /*
+ * Run evecho-bench with args and then the address of a tests/corrupt-echo
+ * doing fault at offset, and expect exactly one error, of the kind named.
+ */
+static void
+run_faulty(const char *offset, const char *fault, const char *const *args,
+    const char *kind, struct outcome *r)
+{
+	const char	*argv[MAX_WORDS + 1];
+	char		 target[64];
+	pid_t		 pid = corrupt_start(offset, fault, target,
+	    sizeof target);
+	int		 argc = 0;
+
+	while (*args != NULL && argc < MAX_WORDS - 1)
+		argv[argc++] = *args++;
+	argv[argc++] = target;
+	argv[argc] = NULL;
+	run_bench(argv, r);
+	child_stop(pid);
+	assert_one_error(r, kind);
+}
+
+/*
  * A loopback port that refuses connections: bound, so nobody else gets
  * it during the test, but not listening.  Returns the socket.
  */
@@ -515,19 +538,14 @@ END_TEST
 START_TEST(test_corrupt_stream)
 {
 	struct outcome	 r;
-	char		 target[64];
 	const char	*args[] = { "stream", "-c", "1", "-s", "4k",
-	    "--duration", "0.5", "--warmup", "0", "--json", target, NULL };
-	pid_t		 pid = corrupt_start("100000", "flip", target,
-	    sizeof target);
+	    "--duration", "0.5", "--warmup", "0", "--json", NULL };
 
-	run_bench(args, &r);
-	assert_one_error(&r, "mismatch");
+	run_faulty("100000", "flip", args, "mismatch", &r);
 	ck_assert_msg(strstr(r.err, "evecho-bench: 1 error: 1 mismatch\n") !=
 	    NULL && strstr(r.err, "evecho-bench: first mismatch error: "
 	    "connection 0: echo byte 100000 is 0x") != NULL, "stderr:\n%s",
 	    r.err);
-	child_stop(pid);
 }
 END_TEST
 
@@ -538,16 +556,11 @@ END_TEST
 START_TEST(test_corrupt_pingpong)
 {
 	struct outcome	 r;
-	char		 target[64];
 	const char	*args[] = { "-c", "2", "--duration", "0.5",
-	    "--warmup", "0", "--json", target, NULL };
-	pid_t		 pid = corrupt_start("1000", "flip", target,
-	    sizeof target);
+	    "--warmup", "0", "--json", NULL };
 
-	run_bench(args, &r);
-	assert_one_error(&r, "mismatch");
+	run_faulty("1000", "flip", args, "mismatch", &r);
 	ck_assert(json_num(&r, "messages") > 0);
-	child_stop(pid);
 }
 END_TEST
 
@@ -556,16 +569,11 @@ END_TEST
 START_TEST(test_corrupt_churn)
 {
 	struct outcome	 r;
-	char		 target[64];
-	const char	*args[] = { "churn", "-c", "2", "--duration", "0.5",
-	    "--warmup", "0", "--json", target, NULL };
-	pid_t		 pid = corrupt_start("640", "flip", target,
-	    sizeof target);
+	const char	*args[] = { "churn", "-c", "2", "--duration",
+	    "0.5", "--warmup", "0", "--json", NULL };
 
-	run_bench(args, &r);
-	assert_one_error(&r, "mismatch");
+	run_faulty("640", "flip", args, "mismatch", &r);
 	ck_assert(json_num(&r, "messages") > 20);
-	child_stop(pid);
 }
 END_TEST
 
@@ -576,20 +584,15 @@ END_TEST
 START_TEST(test_reset)
 {
 	struct outcome	 r;
-	char		 target[64];
-	const char	*args[] = { "-c", "1", "--duration", "5", "--warmup",
-	    "0", "--json", target, NULL };
-	pid_t		 pid = corrupt_start("640", "reset", target,
-	    sizeof target);
+	const char	*args[] = { "-c", "1", "--duration", "5",
+	    "--warmup", "0", "--json", NULL };
 
-	run_bench(args, &r);
-	assert_one_error(&r, "reset");
+	run_faulty("640", "reset", args, "reset", &r);
 	ck_assert(json_num(&r, "messages") == 10);
 	ck_assert(json_num(&r, "measured_s") < 4);
 	ck_assert_msg(strstr(r.err, "evecho-bench: first reset error: "
 	    "connection 0: ") != NULL, "stderr:\n%s", r.err);
 	ck_assert_msg(r.ms < 4000, "took %ld ms", r.ms);
-	child_stop(pid);
 }
 END_TEST
 
@@ -597,19 +600,14 @@ END_TEST
 START_TEST(test_early_close)
 {
 	struct outcome	 r;
-	char		 target[64];
-	const char	*args[] = { "-c", "1", "--duration", "5", "--warmup",
-	    "0", "--json", target, NULL };
-	pid_t		 pid = corrupt_start("650", "close", target,
-	    sizeof target);
+	const char	*args[] = { "-c", "1", "--duration", "5",
+	    "--warmup", "0", "--json", NULL };
 
-	run_bench(args, &r);
-	assert_one_error(&r, "eof");
+	run_faulty("650", "close", args, "eof", &r);
 	ck_assert(json_num(&r, "messages") == 10);
 	ck_assert_msg(strstr(r.err, "evecho-bench: first eof error: "
 	    "connection 0: closed by the server with 54 bytes of echo "
 	    "outstanding\n") != NULL, "stderr:\n%s", r.err);
-	child_stop(pid);
 }
 END_TEST
 

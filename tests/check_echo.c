@@ -28,11 +28,10 @@ static const char *const loopback4[] = { "-l", "127.0.0.1:0", NULL };
 static void
 assert_echo(const char *addr, size_t len, size_t chunk, uint32_t seed)
 {
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	int		 fd, rc;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, seed);
+	data = pattern_new(len, seed);
 	fd = tcp_connect_addr(addr);
 	ck_assert_msg(fd != -1, "connect %s: %s", addr, strerror(errno));
 	rc = echo_stream(fd, data, len, chunk, IO_TIMEOUT_MS);
@@ -184,12 +183,11 @@ START_TEST(test_half_close)
 {
 	struct evecho	 e;
 	size_t		 len = 300 * 1024;
-	unsigned char	*data = malloc(len), *back = malloc(len);
+	unsigned char	*data, *back = malloc(len);
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
 	ck_assert_ptr_nonnull(back);
-	pattern_fill(data, len, 4);
+	data = pattern_new(len, 4);
 	evecho_must_start(&e, loopback4);
 	fd = tcp_connect_addr(e.addrs[0]);
 	ck_assert_int_ne(fd, -1);

@@ -45,11 +45,10 @@ static int
 stalled_client(struct evecho *e, uint32_t seed)
 {
 	const size_t	 len = 8 * 1024 * 1024;
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, seed);
+	data = pattern_new(len, seed);
 	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
 	send_all(fd, data, len, 500);	/* stalls: that is the point */
@@ -273,13 +272,12 @@ START_TEST(test_sigterm_drains)
 	    NULL };
 	const size_t	 len = 512 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len), *back = malloc(len);
+	unsigned char	*data, *back = malloc(len);
 	char		 all_in[64];
 	int		 fd, late;
 
-	ck_assert_ptr_nonnull(data);
 	ck_assert_ptr_nonnull(back);
-	pattern_fill(data, len, 30);
+	data = pattern_new(len, 30);
 	evecho_must_start(&e, args);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
@@ -322,14 +320,13 @@ START_TEST(test_sigterm_unread_input)
 	    NULL };
 	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len), buf[65536];
+	unsigned char	*data, buf[65536];
 	size_t		 sent, got = 0;
 	long		 deadline;
 	int		 fd;
 	ssize_t		 n;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 34);
+	data = pattern_new(len, 34);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 65536, 65536);
 	ck_assert_int_ne(fd, -1);

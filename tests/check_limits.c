@@ -119,13 +119,12 @@ START_TEST(test_backpressure)
 	    NULL };
 	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	size_t		 sent;
 	long		 rss0, rss1;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 20);
+	data = pattern_new(len, 20);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	rss0 = evecho_rss_kb(&e);
@@ -158,12 +157,11 @@ START_TEST(test_backpressure_small_queue)
 	    "-l", "127.0.0.1:0", NULL };
 	const size_t	 len = 8 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	size_t		 sent;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 21);
+	data = pattern_new(len, 21);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	sent = send_until_stalled(fd, data, len, 300);
@@ -239,12 +237,11 @@ START_TEST(test_idle_slow_reader)
 	    "16M", "-l", "127.0.0.1:0", NULL };
 	const size_t	 len = 6 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	size_t		 sent;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 22);
+	data = pattern_new(len, 22);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	sent = send_until_stalled(fd, data, len, 300);
@@ -271,14 +268,13 @@ START_TEST(test_idle_paused_slow_reader)
 	    "64k", "-l", "127.0.0.1:0", NULL };
 	const size_t	 len = 16 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len), buf[32768];
+	unsigned char	*data, buf[32768];
 	size_t		 sent, got = 0;
 	long		 until;
 	ssize_t		 n;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 24);
+	data = pattern_new(len, 24);
 	evecho_must_start(&e, args);
 	/*
 	 * A receive buffer of 256 KiB, not 64: with loopback's 64 KiB
@@ -323,11 +319,10 @@ START_TEST(test_idle_stalled_reader)
 	    "127.0.0.1:0", NULL };
 	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
-	unsigned char	*data = malloc(len);
+	unsigned char	*data;
 	int		 fd;
 
-	ck_assert_ptr_nonnull(data);
-	pattern_fill(data, len, 23);
+	data = pattern_new(len, 23);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
 	send_until_stalled(fd, data, len, 200);

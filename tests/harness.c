@@ -875,6 +875,17 @@ echo_stream(int fd, const unsigned char *data, size_t len, size_t chunk,
 	return (0);
 }
 
+/* len bytes of pattern_fill(), in memory the caller frees. */
+unsigned char *
+pattern_new(size_t len, uint32_t seed)
+{
+	unsigned char	*buf = malloc(len);
+
+	ck_assert_msg(buf != NULL, "cannot allocate %zu bytes", len);
+	pattern_fill(buf, len, seed);
+	return (buf);
+}
+
 /* Seeded xorshift bytes: distinct per seed, the same every run. */
 void
 pattern_fill(unsigned char *buf, size_t len, uint32_t seed)

@@ -74,6 +74,7 @@ int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
 int	 wait_readable(int, int);
 
 void	 pattern_fill(unsigned char *, size_t, uint32_t);
+unsigned char	*pattern_new(size_t, uint32_t);
 long	 now_ms(void);
 void	 sleep_ms(int);
 int	 ipv6_loopback_available(void);
