@@ -14,14 +14,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "fdlimit.h"
 #include "log.h"
 
 enum {
 	OPT_MAX_QUEUE = 256,	/* long-only options: beyond any char */
 	OPT_DRAIN_TIMEOUT,
-	OPT_THREADS
+	OPT_THREADS,
+	OPT_MAX_MEMORY,
+	OPT_MAX_CONNS_PER_HOST
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -34,6 +38,9 @@ static const struct option long_options[] = {
 	{ "idle-timeout",	required_argument,	NULL, 't' },
 	{ "max-conns",		required_argument,	NULL, 'm' },
 	{ "max-queue",		required_argument,	NULL, OPT_MAX_QUEUE },
+	{ "max-memory",		required_argument,	NULL, OPT_MAX_MEMORY },
+	{ "max-conns-per-host",	required_argument,	NULL,
+	    OPT_MAX_CONNS_PER_HOST },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
 	{ "threads",		required_argument,	NULL, OPT_THREADS },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -52,10 +59,12 @@ static int	add_listen(struct config *, const char *, char *, size_t);
 void
 config_usage(FILE *fp)
 {
+	char	 mem[32], what[64];
+
 	fprintf(fp,
 "usage: evecho [-hqUVv] [-B backend] [-b backlog] [-l address] [-m max-conns]\n"
-"              [-t seconds] [--drain-timeout seconds] [--max-queue bytes]\n"
-"              [--threads n]\n"
+"              [-t seconds] [--drain-timeout seconds] [--max-conns-per-host n]\n"
+"              [--max-memory bytes] [--max-queue bytes] [--threads n]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -68,10 +77,17 @@ config_usage(FILE *fp)
 "                             (default: the best one available)\n"
 "  -U, --uppercase            echo ASCII letters in upper case\n"
 "  -t, --idle-timeout SECS    close a connection after SECS with no bytes\n"
-"                             either way; 0 turns it off (default %d)\n"
+"                             either way, within SECS/8 (at most 1 s) more;\n"
+"                             0 turns it off (default %d)\n"
 "  -m, --max-conns N          most connections at once; more wait in the\n"
 "                             backlog (default: the open-file limit less\n"
-"                             %d, one per listener and %d per thread)\n"
+"                             the descriptors evecho holds and %d spare)\n"
+"      --max-conns-per-host N most connections from one IPv4 address or\n"
+"                             IPv6 /64; more are closed at once (default 0:\n"
+"                             no cap)\n"
+"      --max-memory BYTES     memory for queued echo, all clients together;\n"
+"                             reading waits when it runs short (default: a\n"
+"                             quarter of RAM, here %s)\n"
 "      --max-queue BYTES      echo bytes queued for one client before\n"
 "                             reading from it pauses; k, M, G suffixes\n"
 "                             (default 1M)\n"
@@ -87,8 +103,9 @@ config_usage(FILE *fp)
 "\n"
 "SECS may have up to three decimals (0.25).  See evecho(1) for more.\n",
 	    CONFIG_DEFAULT_HOST, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_BACKLOG,
-	    CONFIG_DEFAULT_IDLE_MS / 1000, CONFIG_FD_RESERVE,
-	    CONFIG_FD_PER_THREAD, CONFIG_DEFAULT_DRAIN_MS / 1000,
+	    CONFIG_DEFAULT_IDLE_MS / 1000, FDLIMIT_SPARE,
+	    config_format_size(budget_default_limit(what, sizeof what), mem,
+	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
 	    config_default_threads());
 }
 
@@ -179,6 +196,28 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			}
 			cfg->max_queue = value;
 			break;
+		case OPT_MAX_MEMORY:
+			if (config_parse_size(optarg, 1024 * 1024,
+			    CONFIG_MAX_MEMORY_MAX, &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--max-memory: expected bytes from 1M to "
+				    "1024G, with an optional k, M or G suffix",
+				    optarg);
+				goto fail;
+			}
+			cfg->max_memory = value;
+			break;
+		case OPT_MAX_CONNS_PER_HOST:
+			if (config_parse_uint(optarg, 0, CONFIG_MAX_CONNS_MAX,
+			    &value) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--max-conns-per-host: expected a whole "
+				    "number from 0 (no cap) to %d", optarg,
+				    CONFIG_MAX_CONNS_MAX);
+				goto fail;
+			}
+			cfg->max_conns_per_host = (unsigned)value;
+			break;
 		case OPT_DRAIN_TIMEOUT:
 			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
 			    &cfg->drain_timeout_ms) == -1) {
@@ -226,6 +265,17 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if (quiet && verbose) {
 		snprintf(err, errlen, "--quiet and --verbose cannot be used "
 		    "together");
+		goto fail;
+	}
+	if (cfg->max_memory > 0 &&
+	    cfg->max_memory < budget_min_limit(cfg->threads)) {
+		char min[32], given[32];
+
+		snprintf(err, errlen, "--max-memory %s is too small for %u "
+		    "threads: give at least %s, or fewer --threads",
+		    config_format_size(cfg->max_memory, given, sizeof given),
+		    cfg->threads, config_format_size(budget_min_limit(
+		    cfg->threads), min, sizeof min));
 		goto fail;
 	}
 	cfg->verbosity = quiet ? LOG_ERROR : LOG_INFO + verbose;
@@ -350,6 +400,32 @@ config_parse_size(const char *s, unsigned long min, unsigned long max,
 		return (-1);
 	*out = value;
 	return (0);
+}
+
+/*
+ * A byte count as config_parse_size() reads it ("64k", "1M"), when it is
+ * a whole number of a unit; else to one decimal of the largest unit it
+ * holds ("5.9G", "1.5k").
+ */
+const char *
+config_format_size(size_t n, char *buf, size_t len)
+{
+	static const char units[] = "kMG";
+	double		 v = (double)n;
+	size_t		 unit = 1;
+	int		 u = -1;
+
+	while (u < 2 && n / unit >= 1024) {
+		unit *= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%zu", n);
+	else if (n % unit == 0)
+		snprintf(buf, len, "%zu%c", n / unit, units[u]);
+	else
+		snprintf(buf, len, "%.1f%c", v / (double)unit, units[u]);
+	return (buf);
 }
 
 /*

@@ -22,8 +22,7 @@
 #define CONFIG_MAX_CONNS_MAX		10000000
 #define CONFIG_MAX_QUEUE_MAX		(1024L * 1024 * 1024)
 #define CONFIG_SECONDS_MAX		86400
-#define CONFIG_FD_RESERVE		32	/* descriptors kept back from clients */
-#define CONFIG_FD_PER_THREAD		4	/* and kept back for each thread */
+#define CONFIG_MAX_MEMORY_MAX		(1024UL * 1024 * 1024 * 1024)
 #define CONFIG_THREADS_MAX		256
 
 struct config {
@@ -34,6 +33,8 @@ struct config {
 	int			 uppercase;	/* -U transform */
 	unsigned		 idle_timeout_ms;	/* 0: never */
 	unsigned		 max_conns;	/* 0: from RLIMIT_NOFILE */
+	unsigned		 max_conns_per_host;	/* 0: no cap */
+	size_t			 max_memory;	/* budget; 0: the default */
 	size_t			 max_queue;	/* bytes queued per client */
 	unsigned		 threads;	/* workers, each a thread */
 	unsigned		 drain_timeout_ms;	/* after SIGTERM */
@@ -59,5 +60,7 @@ int	config_parse_uint(const char *, unsigned long, unsigned long,
 int	config_parse_size(const char *, unsigned long, unsigned long,
 	    unsigned long *);
 int	config_parse_seconds(const char *, unsigned, unsigned *);
+const char *
+	config_format_size(size_t, char *, size_t);
 
 #endif /* EVECHO_CONFIG_H */

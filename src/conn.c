@@ -7,14 +7,17 @@
  * straight back, as in a hand-written loop: no allocation, no copy, and
  * no write event armed.  Only what the kernel does not take goes to the
  * output queue of the connection's bufferevent, which then owns writing,
- * with its watermark, write callback and write timeout.  The bufferevent
- * is created the first time it is needed, so idle clients, and clients
- * that keep up, cost little memory.  While output is queued, reads land
- * directly at the queue's tail, in evbuffer space reserved there, so the
- * queue stays densely packed.  When a client's queue reaches the high
- * watermark, reading from it stops until the queue drains to the low
- * watermark, so a client that does not read costs at most about
- * --max-queue bytes plus kernel buffers.
+ * with its watermark and write callback.  The bufferevent is created the
+ * first time it is needed, so idle clients, and clients that keep up,
+ * cost little memory.  While output is queued, reads land directly at
+ * the queue's tail, in evbuffer space reserved there, so the queue stays
+ * densely packed.
+ *
+ * Two things stop reading from a client, each resumed by its own event:
+ * its queue reaching --max-queue (until the queue drains to half), and
+ * the memory budget having no room for a read (until its worker gets
+ * room back).  Every read is sized by the budget first, so the memory
+ * echo takes is bounded before it is read, never after.
  */
 #include "autoconfig.h"
 
@@ -33,34 +36,32 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "budget.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "hostcap.h"
 #include "log.h"
 #include "net.h"
 #include "transform.h"
 #include "worker.h"
-
-/*
- * Bytes asked of one readv(2): 64 KiB less room for libevent's chain
- * header, so that the chain allocated for it is 64 KiB and not 128.
- */
-#define CONN_READ_MAX	(65536 - 256)
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static struct evbuffer *
 		conn_queue(struct conn *);
-static ssize_t	conn_read(struct conn *, struct evbuffer *);
-static ssize_t	conn_read_direct(struct conn *);
+static ssize_t	conn_read(struct conn *, struct evbuffer *, size_t);
+static ssize_t	conn_read_direct(struct conn *, size_t);
 static void	conn_echoed(struct conn *, size_t);
-static void	conn_pause(struct conn *);
+static void	conn_hold_queue(struct conn *);
+static void	conn_hold_room(struct conn *);
+static void	conn_unhold(struct conn *);
 static void	conn_resume(struct conn *);
+static void	conn_unpromise(struct conn *);
 static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
-static void	conn_timeout(struct conn *, short);
 static int	conn_start_reading(struct conn *);
-static int	conn_idle(struct conn *);
 static const char *
 		conn_peer(const struct conn *, char *, size_t);
 
@@ -69,8 +70,7 @@ static const char *
  * here on: on failure it is closed, the reason logged, and NULL returned.
  */
 struct conn *
-conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen)
+conn_new(struct worker *w, const struct handoff *h)
 {
 	struct conn	*c;
 	const char	*why;
@@ -80,18 +80,21 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		goto fail;
 	c->worker = w;
+	c->listener = h->from;
 	c->state = CONN_ECHOING;
-	if (salen > 0 && (size_t)salen <= sizeof c->peer)
-		memcpy(&c->peer, sa, (size_t)salen);
+	c->hold = CONN_READING;
+	if (h->salen > 0 && (size_t)h->salen <= sizeof c->peer)
+		memcpy(&c->peer, &h->ss, (size_t)h->salen);
 	else
 		c->peer.sa.sa_family = AF_UNSPEC;
 	why = "cannot start reading";
-	if (event_assign(&c->ev_read, w->base, fd, EV_READ | EV_PERSIST,
+	if (event_assign(&c->ev_read, w->base, h->fd, EV_READ | EV_PERSIST,
 	    conn_read_cb, c) == -1 || conn_start_reading(c) == -1)
 		goto fail;
 
-	event_base_gettimeofday_cached(w->base, &c->opened);
-	c->mark_at = c->opened;
+	c->host = h->host;	/* from here on, conn_close() gives it back */
+	c->opened_ms = clock_coarse_ms();
+	idle_add(&w->idle, &c->idle);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	if (log_enabled(LOG_CONN))
@@ -101,9 +104,9 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
 	return (c);
 
 fail:
-	log_error("cannot accept %s: %s", addr_format(sa, peer, sizeof peer),
-	    why);
-	evutil_closesocket(fd);
+	log_error("cannot accept %s: %s", addr_format((const struct sockaddr *)
+	    &h->ss, peer, sizeof peer), why);
+	evutil_closesocket(h->fd);
 	free(c);
 	return (NULL);
 }
@@ -136,17 +139,19 @@ conn_close(struct conn *c, const char *reason)
 	struct worker	*w = c->worker;
 
 	if (log_enabled(LOG_CONN)) {
-		struct timeval	 now, age;
+		uint64_t	 age = clock_coarse_ms() - c->opened_ms;
 		char		 peer[ADDR_STRLEN];
 		uint64_t	 out = c->bytes_in - conn_pending(c);
 
-		event_base_gettimeofday_cached(w->base, &now);
-		evutil_timersub(&now, &c->opened, &age);
 		log_msg(LOG_CONN, "%s closed (%s): %llu B in, %llu B out, "
-		    "%ld.%03ld s", conn_peer(c, peer, sizeof peer), reason,
+		    "%llu.%03llu s", conn_peer(c, peer, sizeof peer), reason,
 		    (unsigned long long)c->bytes_in, (unsigned long long)out,
-		    (long)age.tv_sec, (long)age.tv_usec / 1000);
+		    (unsigned long long)(age / 1000),
+		    (unsigned long long)(age % 1000));
 	}
+	conn_unhold(c);
+	conn_unpromise(c);
+	idle_remove(&w->idle, &c->idle);
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_del(&c->ev_read);
@@ -154,26 +159,36 @@ conn_close(struct conn *c, const char *reason)
 		bufferevent_free(c->bev);	/* closes the socket */
 	else
 		evutil_closesocket(event_get_fd(&c->ev_read));
+	hostcap_release(c->host);
 	free(c);
 	worker_conn_closed(w);
 }
 
-/* The socket is readable, or has been quiet for the idle timeout. */
+/*
+ * The socket is readable.  While echoing, the budget first says how much
+ * may be read; lingering after our shutdown, input is read and dropped.
+ */
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	struct worker	*w = c->worker;
+	size_t		 pending, room = CONN_READ_MAX;
 	ssize_t		 n;
 
 	(void)fd;
-	if (what & EV_TIMEOUT) {
-		conn_timeout(c, BEV_EVENT_READING);
+	(void)what;
+	conn_unpromise(c);
+	pending = conn_pending(c);
+	if (c->state == CONN_ECHOING && (room = budget_room(&w->account,
+	    pending, CONN_READ_MAX, w->read_cost)) == 0) {
+		conn_hold_room(c);
 		return;
 	}
-	if (c->state == CONN_ECHOING && conn_pending(c) > 0)
-		n = conn_read(c, bufferevent_get_output(c->bev));
+	if (c->state == CONN_ECHOING && pending > 0)
+		n = conn_read(c, bufferevent_get_output(c->bev), room);
 	else
-		n = conn_read_direct(c);
+		n = conn_read_direct(c, room);
 	if (n > 0)
 		return;
 	if (n == 0) {
@@ -187,25 +202,27 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		conn_close(c, evutil_socket_error_to_string(errno));
+		conn_close(c, errno == ENOMEM ? "out of memory" :
+		    evutil_socket_error_to_string(errno));
 }
 
 /*
- * Nothing queued: read into the worker's scratch buffer and write from it
- * at once, as a hand-written loop does; only what the kernel does not
- * take is copied, to the output queue.  Returns what read(2) returned;
- * after a positive return c may have been closed.
+ * Nothing queued: read up to room bytes into the worker's scratch buffer
+ * and write them at once, as a hand-written loop does; only what the
+ * kernel does not take is copied, to the output queue.  Returns what
+ * read(2) returned; after a positive return c may have been closed.
  */
 static ssize_t
-conn_read_direct(struct conn *c)
+conn_read_direct(struct conn *c, size_t room)
 {
 	struct worker	*w = c->worker;
 	struct evbuffer	*out;
 	ssize_t		 n, sent;
 	int		 fd = event_get_fd(&c->ev_read);
 
-	if ((n = read(fd, w->scratch, sizeof w->scratch)) <= 0)
+	if ((n = read(fd, w->scratch, room)) <= 0)
 		return (n);
+	idle_touch(&w->idle, &c->idle);
 	if (c->state != CONN_ECHOING)
 		return (n);	/* lingering after our shutdown: discard */
 	if (w->cfg->uppercase)
@@ -227,13 +244,13 @@ conn_read_direct(struct conn *c)
 }
 
 /*
- * Output is queued: one readv(2) into space reserved at the end of buf,
- * the queue itself, upper-cased there for -U before it is committed.
- * Returns the bytes read, 0 at EOF, or -1 with errno set; after a
- * positive return c may have been closed.
+ * Output is queued: one readv(2) of up to room bytes into space reserved
+ * at the end of buf, the queue itself, upper-cased there for -U before it
+ * is committed.  Returns the bytes read, 0 at EOF, or -1 with errno set;
+ * after a positive return c may have been closed.
  */
 static ssize_t
-conn_read(struct conn *c, struct evbuffer *buf)
+conn_read(struct conn *c, struct evbuffer *buf, size_t room)
 {
 	struct evbuffer_iovec	 vec[2];
 	struct iovec		 iov[2];
@@ -241,14 +258,15 @@ conn_read(struct conn *c, struct evbuffer *buf)
 	size_t			 left;
 	int			 i, nvec;
 
-	nvec = evbuffer_reserve_space(buf, CONN_READ_MAX, vec, 2);
+	nvec = evbuffer_reserve_space(buf, (ev_ssize_t)room, vec, 2);
 	if (nvec <= 0) {
 		errno = ENOMEM;
 		return (-1);
 	}
-	for (i = 0; i < nvec; i++) {
+	for (i = 0, left = room; i < nvec; i++) {
 		iov[i].iov_base = vec[i].iov_base;
-		iov[i].iov_len = vec[i].iov_len;
+		iov[i].iov_len = vec[i].iov_len < left ? vec[i].iov_len : left;
+		left -= iov[i].iov_len;
 	}
 	n = readv(event_get_fd(&c->ev_read), iov, nvec);
 	if (n <= 0) {
@@ -258,9 +276,9 @@ conn_read(struct conn *c, struct evbuffer *buf)
 		errno = saved_errno;
 		return (n);
 	}
+	idle_touch(&c->worker->idle, &c->idle);
 	for (i = 0, left = (size_t)n; i < nvec; i++) {
-		if (vec[i].iov_len > left)
-			vec[i].iov_len = left;
+		vec[i].iov_len = iov[i].iov_len < left ? iov[i].iov_len : left;
 		left -= vec[i].iov_len;
 		if (c->worker->cfg->uppercase)
 			transform_upper(vec[i].iov_base, vec[i].iov_len);
@@ -288,7 +306,7 @@ conn_echoed(struct conn *c, size_t len)
 		    (unsigned long long)c->bytes_in, queued);
 	}
 	if (queued >= c->worker->queue_high)
-		conn_pause(c);
+		conn_hold_queue(c);
 }
 
 /*
@@ -299,27 +317,20 @@ conn_echoed(struct conn *c, size_t len)
 static struct evbuffer *
 conn_queue(struct conn *c)
 {
-	struct worker		*w = c->worker;
 	struct bufferevent	*bev;
 
 	if (c->bev != NULL)
 		return (bufferevent_get_output(c->bev));
-	bev = bufferevent_socket_new(w->base, event_get_fd(&c->ev_read),
-	    BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(c->worker->base,
+	    event_get_fd(&c->ev_read), BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return (NULL);
-	if (w->idle_tv != NULL &&
-	    bufferevent_set_timeouts(bev, NULL, w->idle_tv) == -1) {
-		bufferevent_setfd(bev, -1);	/* the socket stays ours */
-		bufferevent_free(bev);
-		return (NULL);
-	}
 	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
 	c->bev = bev;
 	return (bufferevent_get_output(bev));
 }
 
-/* Called only while paused or flushing: output fell to the low mark. */
+/* Called only while held by the queue or flushing: output fell low. */
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -331,11 +342,11 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 			conn_flushed(c);
 		return;
 	}
-	if (c->paused && left <= c->worker->queue_low)
+	if (c->hold == CONN_HELD_QUEUE && left <= c->worker->queue_low)
 		conn_resume(c);
 }
 
-/* Errors and timeouts of the write side, which the bufferevent owns. */
+/* Errors of the write side, which the bufferevent owns. */
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -348,19 +359,15 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, evutil_socket_error_to_string(err));
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		conn_timeout(c, what);
-		return;
-	}
 	if (what & BEV_EVENT_EOF)
 		conn_close(c, "write failed");
 }
 
 /* Output reached the high watermark: stop reading until it drains. */
 static void
-conn_pause(struct conn *c)
+conn_hold_queue(struct conn *c)
 {
-	c->paused = 1;
+	c->hold = CONN_HELD_QUEUE;
 	event_del(&c->ev_read);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
 	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
@@ -372,13 +379,63 @@ conn_pause(struct conn *c)
 	}
 }
 
-/* Output drained to the low watermark: read again. */
+/*
+ * The budget has no room for a read: wait, first come first served, for
+ * the worker to get room back (conn_try_resume()).
+ */
+static void
+conn_hold_room(struct conn *c)
+{
+	struct worker	*w = c->worker;
+
+	event_del(&c->ev_read);
+	c->hold = CONN_HELD_ROOM;
+	TAILQ_INSERT_TAIL(&w->waiting, c, wait_entry);
+	if (log_enabled(LOG_DEBUG)) {
+		char peer[ADDR_STRLEN];
+
+		log_msg(LOG_DEBUG, "%s waits for memory: %zu B queued",
+		    conn_peer(c, peer, sizeof peer), conn_pending(c));
+	}
+}
+
+/*
+ * The worker may have room again: if c's read now fits the budget, hold
+ * that room for it and read again.
+ */
+void
+conn_try_resume(struct conn *c)
+{
+	struct worker	*w = c->worker;
+
+	if (c->hold != CONN_HELD_ROOM || budget_room(&w->account,
+	    conn_pending(c), CONN_READ_MAX, w->read_cost) == 0)
+		return;
+	c->promised = (uint32_t)w->read_cost;
+	w->account.promised += w->read_cost;
+	conn_resume(c);
+}
+
+/* Whatever holds reading stops holding it; reading stays off. */
+static void
+conn_unhold(struct conn *c)
+{
+	if (c->hold == CONN_HELD_ROOM)
+		TAILQ_REMOVE(&c->worker->waiting, c, wait_entry);
+	else if (c->hold == CONN_HELD_QUEUE) {
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	}
+	c->hold = CONN_READING;
+}
+
+/* Read again. */
 static void
 conn_resume(struct conn *c)
 {
-	c->paused = 0;
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+	int	 held_queue = c->hold == CONN_HELD_QUEUE;
+
+	conn_unhold(c);
 	if (conn_start_reading(c) == -1) {
 		conn_close(c, "cannot resume reading");
 		return;
@@ -386,17 +443,29 @@ conn_resume(struct conn *c)
 	if (log_enabled(LOG_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_DEBUG, "%s resumed reading: %zu B queued",
-		    conn_peer(c, peer, sizeof peer), conn_pending(c));
+		log_msg(LOG_DEBUG, "%s resumed reading%s: %zu B queued",
+		    conn_peer(c, peer, sizeof peer), held_queue ? "" :
+		    " with room", conn_pending(c));
 	}
+}
+
+/* Room held for c's next read goes back to its worker. */
+static void
+conn_unpromise(struct conn *c)
+{
+	if (c->promised == 0)
+		return;
+	c->worker->account.promised -= c->promised;
+	c->promised = 0;
 }
 
 /* No more input will be echoed: send what is queued, then end. */
 static void
 conn_finish(struct conn *c)
 {
+	conn_unhold(c);
+	conn_unpromise(c);
 	c->state = CONN_FLUSHING;
-	c->paused = 0;
 	event_del(&c->ev_read);
 	if (conn_pending(c) == 0) {
 		conn_flushed(c);
@@ -433,60 +502,44 @@ conn_flushed(struct conn *c)
 }
 
 /*
- * A read or write timeout: close the connection if it is idle, else
- * re-arm.  The read event is persistent and re-arms itself; the
- * bufferevent disables writing when its timer fires.
+ * For the idle sweep: how far the client has taken c's echo.  The kernel
+ * counts what it acknowledged; where it cannot say, what was handed to
+ * the kernel stands in, and only the queue counts as in flight.
  */
-static void
-conn_timeout(struct conn *c, short what)
+void
+conn_idle_sample(struct idle_entry *e, struct idle_sample *s, void *arg)
 {
-	if (conn_idle(c)) {
-		conn_close(c, "idle timeout");
-		return;
+	struct conn		*c = (struct conn *)((char *)e -
+				    offsetof(struct conn, idle));
+	struct net_progress	 p;
+	size_t			 pending = conn_pending(c);
+
+	(void)arg;
+	if (net_progress(event_get_fd(&c->ev_read), &p) == 0) {
+		s->acked = p.acked;
+		s->ack_age_ms = p.ack_age_ms;
+		s->in_flight = p.in_flight || pending > 0;
+	} else {
+		s->acked = c->bytes_in - pending;
+		s->ack_age_ms = IDLE_AGE_UNKNOWN;
+		s->in_flight = pending > 0;
 	}
-	if ((what & BEV_EVENT_WRITING) &&
-	    bufferevent_enable(c->bev, EV_WRITE) == -1)
-		conn_close(c, "cannot re-arm writing");
 }
 
-/*
- * Idle means no byte moved either way for a whole timeout.  Two counters
- * that only grow measure movement: bytes read from the client, and bytes
- * the client's side has taken, which is what we read less what is still
- * queued here or unacknowledged in the kernel.  The second one sees a slow
- * reader draining the kernel's send buffer even while our own writes
- * refill it, when the bufferevent cannot tell.  With two timers (read and
- * write) the judgement needs a mark at least a timeout old; so a quiet
- * connection closes one to two timeouts after its last byte moved.
- */
-static int
-conn_idle(struct conn *c)
+/* For the idle sweep: nothing moved for the whole timeout. */
+void
+conn_idle_expire(struct idle_entry *e, void *arg)
 {
-	struct timeval	 now, since;
-	uint64_t	 taken = c->bytes_in - conn_pending(c);
-	int		 unsent;
-
-	unsent = net_unsent(event_get_fd(&c->ev_read));
-	if (unsent > 0 && (uint64_t)unsent <= taken)
-		taken -= (uint64_t)unsent;
-	event_base_gettimeofday_cached(c->worker->base, &now);
-	if (c->bytes_in != c->mark_in || taken != c->mark_taken) {
-		c->mark_in = c->bytes_in;
-		c->mark_taken = taken;
-		c->mark_at = now;
-		return (0);
-	}
-	/* Timers fire on a coarse clock: allow them 10 ms early. */
-	evutil_timersub(&now, &c->mark_at, &since);
-	return ((uint64_t)since.tv_sec * 1000 + (uint64_t)since.tv_usec /
-	    1000 + 10 >= c->worker->cfg->idle_timeout_ms);
+	(void)arg;
+	conn_close((struct conn *)((char *)e - offsetof(struct conn, idle)),
+	    "idle timeout");
 }
 
-/* Arm the read event, with the idle timeout when there is one. */
+/* Arm the read event; the idle timeout needs no timer of its own. */
 static int
 conn_start_reading(struct conn *c)
 {
-	return (event_add(&c->ev_read, c->worker->idle_tv));
+	return (event_add(&c->ev_read, NULL));
 }
 
 static const char *

@@ -1,13 +1,13 @@
 /*
- * conn.h: one client connection: the echo itself, backpressure,
- * half-close, idle timeout and the graceful end on shutdown.
+ * conn.h: one client connection: the echo itself, backpressure, the
+ * memory budget, half-close, idle timeout and the graceful end on
+ * shutdown.
  */
 #ifndef EVECHO_CONN_H
 #define EVECHO_CONN_H
 
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <netinet/in.h>
 
 #include <stdint.h>
@@ -15,7 +15,18 @@
 #include <event2/event_struct.h>
 #include <event2/util.h>
 
+#include "idle.h"
+
+/*
+ * Bytes asked of one read: 64 KiB less room for libevent's chain header
+ * and ours, so that a chain allocated for it is 64 KiB and not 128.
+ */
+#define CONN_READ_MAX	(65536 - 256)
+
 struct bufferevent;
+struct handoff;
+struct hostcap_entry;
+struct listener;
 struct worker;
 
 enum conn_state {
@@ -24,20 +35,29 @@ enum conn_state {
 	CONN_LINGERING		/* output sent and shut down; await client EOF */
 };
 
+/* Why a connection is not reading while it echoes. */
+enum conn_hold {
+	CONN_READING,		/* it is */
+	CONN_HELD_QUEUE,	/* its queue reached --max-queue */
+	CONN_HELD_ROOM		/* the memory budget has no room for a read */
+};
+
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;		/* in worker->conns */
+	TAILQ_ENTRY(conn)	 wait_entry;	/* in worker->waiting */
 	struct worker		*worker;	/* owner: loop and settings */
-	struct event		 ev_read;	/* the socket: readable, or idle */
+	const struct listener	*listener;	/* where it was accepted */
+	struct hostcap_entry	*host;		/* its host's count, or NULL */
+	struct event		 ev_read;	/* the socket is readable */
 	struct bufferevent	*bev;		/* its output queue; NULL until
 						   the echo first has to wait */
+	struct idle_entry	 idle;		/* its place for -t */
 	uint64_t		 bytes_in;	/* read from the client */
-	struct timeval		 opened;	/* for the duration logged */
-	uint64_t		 mark_in;	/* bytes_in at mark_at */
-	uint64_t		 mark_taken;	/* bytes the client had taken */
-	struct timeval		 mark_at;	/* when they last moved */
-	enum conn_state		 state;
-	unsigned		 paused:1;	/* backpressure stopped reading */
-	unsigned		 client_eof:1;	/* client shut down its side */
+	uint64_t		 opened_ms;	/* for the duration logged */
+	uint32_t		 promised;	/* budget room held for it */
+	uint8_t			 state;		/* enum conn_state */
+	uint8_t			 hold;		/* enum conn_hold */
+	uint8_t			 client_eof;	/* client shut down its side */
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
@@ -45,10 +65,13 @@ struct conn {
 	}			 peer;		/* for log lines */
 };
 
-struct conn	*conn_new(struct worker *, evutil_socket_t,
-		    const struct sockaddr *, int);
+struct conn	*conn_new(struct worker *, const struct handoff *);
 void		 conn_drain(struct conn *);
 void		 conn_close(struct conn *, const char *);
 size_t		 conn_pending(const struct conn *);
+void		 conn_try_resume(struct conn *);
+void		 conn_idle_sample(struct idle_entry *, struct idle_sample *,
+		    void *);
+void		 conn_idle_expire(struct idle_entry *, void *);
 
 #endif /* EVECHO_CONN_H */

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -26,6 +27,7 @@ main(int argc, char **argv)
 	char		 err[512];
 	int		 status;
 
+	budget_install();	/* before libevent allocates anything */
 	switch (config_parse(&cfg, argc, argv, err, sizeof err)) {
 	case CONFIG_ERROR:
 		fprintf(stderr, "evecho: %s\n"

@@ -4,15 +4,16 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #ifdef __linux__
-#include <linux/sockios.h>
+#include <linux/tcp.h>		/* the full struct tcp_info */
+#else
+#include <netinet/tcp.h>
 #endif
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,19 +87,35 @@ net_local_addr(int fd, struct sockaddr_storage *ss)
 }
 
 /*
- * Bytes the kernel still holds to send on fd (not yet sent or not yet
- * acknowledged), or -1 where the system cannot tell.
+ * Ask the kernel how far the peer of TCP socket fd has taken our output:
+ * 0, or -1 where the system cannot tell (then nothing is known).  Linux's
+ * TCP_INFO has it all in one call: bytes acknowledged, the age of the
+ * last ACK, and what is unsent or unacknowledged.
  */
 int
-net_unsent(int fd)
+net_progress(int fd, struct net_progress *p)
 {
-#ifdef SIOCOUTQ
-	int	 n;
+#if defined(__linux__) && defined(TCP_INFO)
+	struct tcp_info	 ti;
+	socklen_t	 len = sizeof ti;
 
-	if (ioctl(fd, SIOCOUTQ, &n) == 0)
-		return (n);
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return (-1);
+	/* Kernels before 4.6 fill less: without these, nothing is known. */
+	if (len < offsetof(struct tcp_info, tcpi_notsent_bytes) +
+	    sizeof ti.tcpi_notsent_bytes) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	p->acked = ti.tcpi_bytes_acked;
+	p->ack_age_ms = ti.tcpi_last_ack_recv;
+	p->in_flight = ti.tcpi_unacked > 0 || ti.tcpi_notsent_bytes > 0;
+	return (0);
 #else
 	(void)fd;
-#endif
+	(void)p;
+	errno = ENOSYS;
 	return (-1);
+#endif
 }

@@ -8,10 +8,18 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* How far a TCP peer has taken what was sent to it. */
+struct net_progress {
+	uint64_t	 acked;		/* bytes it acknowledged, ever */
+	uint32_t	 ack_age_ms;	/* since its last ACK of any kind */
+	int		 in_flight;	/* bytes sent or queued, not acknowledged */
+};
 
 int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);
-int	net_unsent(int);
+int	net_progress(int, struct net_progress *);
 
 #endif /* EVECHO_NET_H */

@@ -1,6 +1,6 @@
 /*
- * server.h: the service as a whole: event loop, listeners, connection
- * limit, signals and the orderly shutdown.
+ * server.h: the service as a whole: start-up in order, the workers,
+ * signals and the orderly shutdown, and the exit status.
  */
 #ifndef EVECHO_SERVER_H
 #define EVECHO_SERVER_H

@@ -6,10 +6,13 @@
  * worker counts it out when it closes, and tells the acceptor when that
  * frees a slot at the limit.  When a draining worker has no connection
  * left, it is done: it says so and, if it has its own loop, stops it.
+ * A worker whose loop fails closes every connection it has, so that no
+ * client is left waiting on a loop that no longer runs, and says so.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,18 +20,22 @@
 
 #include "config.h"
 #include "conn.h"
+#include "hostcap.h"
 #include "log.h"
 #include "worker.h"
 
 static void	*worker_main(void *);
 static void	 worker_mailbox_cb(unsigned, void *);
-static void	 worker_adopt(struct worker *, evutil_socket_t,
-		    const struct sockaddr *, int);
+static void	 worker_adopt(struct worker *, const struct handoff *);
 static void	 worker_adopt_queued(struct worker *);
 static void	 worker_drain(struct worker *);
-static void	 worker_close_all(struct worker *);
+static void	 worker_close_all(struct worker *, const char *, int);
 static void	 worker_finish(struct worker *);
 static void	 worker_release_slot(struct worker *);
+static void	 worker_room_cb(evutil_socket_t, short, void *);
+static void	 worker_budget_room(void *);
+static void	 worker_budget_wake(void *);
+static void	 worker_resume_waiting(struct worker *);
 
 /*
  * Prepare w to own connections on base.  With own_base, base belongs to w
@@ -51,34 +58,39 @@ worker_init(struct worker *w, unsigned id, struct worker_group *group,
 	w->cfg = cfg;
 	w->queue_high = cfg->max_queue;
 	w->queue_low = cfg->max_queue / 2;
+	w->read_cost = budget_read_cost(CONN_READ_MAX);
 	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->waiting);
+	budget_account_init(&w->account, &group->budget, worker_budget_room,
+	    worker_budget_wake, w);
 	if ((rc = pthread_mutex_init(&w->lock, NULL)) != 0) {
 		errno = rc;
 		return (-1);
 	}
-	if (cfg->idle_timeout_ms > 0) {
-		struct timeval tv;
-
-		tv.tv_sec = cfg->idle_timeout_ms / 1000;
-		tv.tv_usec = (cfg->idle_timeout_ms % 1000) * 1000;
-		/* One shared queue: re-arming on every read is O(1). */
-		w->idle_tv = event_base_init_common_timeout(base, &tv);
-		if (w->idle_tv == NULL)
-			return (-1);
-	}
+	if (idle_init(&w->idle, base, cfg->idle_timeout_ms, conn_idle_sample,
+	    conn_idle_expire, w) == -1)
+		return (-1);
+	if (event_assign(&w->room_ev, base, -1, 0, worker_room_cb, w) == -1)
+		return (-1);
+	w->room_ready = 1;
 	if (mailbox_init(&w->mailbox, base, worker_mailbox_cb, w) == -1)
 		return (-1);
 	return (0);
 }
 
-/* Run a worker that owns its loop in its own thread. */
+/*
+ * Run a worker that owns its loop in its own thread.  A worker sharing
+ * the caller's loop charges the caller's thread from now on.
+ */
 int
 worker_start(struct worker *w)
 {
 	int	 rc;
 
-	if (!w->own_base)
-		return (0);	/* runs on the caller's loop */
+	if (!w->own_base) {
+		budget_account_enter(&w->account);
+		return (0);
+	}
 	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
 		errno = rc;
 		return (-1);
@@ -90,54 +102,63 @@ worker_start(struct worker *w)
 static void *
 worker_main(void *arg)
 {
-	struct worker	*w = arg;
+	struct worker		*w = arg;
+	struct worker_group	*g = w->group;
 
-	if (event_base_dispatch(w->base) == -1) {
-		log_error("worker %u: event loop failed", w->id);
-		worker_close_all(w);
+#ifdef HAVE_PTHREAD_SETNAME_NP
+	{
+		char name[16];	/* what top -H and the tests see */
+
+		snprintf(name, sizeof name, "evecho-w%u", w->id);
+		pthread_setname_np(pthread_self(), name);
 	}
+#endif
+	budget_account_enter(&w->account);
+	if (event_base_dispatch(w->base) == -1) {
+		w->loop_errno = errno;
+		w->failed = 1;
+		worker_close_all(w, "event loop failed", 0);
+		if (g->worker_failed != NULL)
+			g->worker_failed(g->arg);
+	}
+	budget_account_leave(&w->account);
 	return (NULL);
 }
 
 /*
  * Give an accepted socket, already counted in the group, to w.  From any
- * thread; w adopts it on its own loop.  On failure the socket is closed
- * and its slot given back.
+ * thread; w adopts it on its own loop.  On failure the socket is closed,
+ * its slot given back, and the failure logged.
  */
-int
-worker_hand_off(struct worker *w, evutil_socket_t fd,
-    const struct sockaddr *sa, int salen)
+void
+worker_hand_off(struct worker *w, const struct handoff *h)
 {
-	struct handoff	*h;
+	struct handoff	*grown;
 
 	if (!w->own_base) {
-		worker_adopt(w, fd, sa, salen);	/* same thread */
-		return (0);
+		worker_adopt(w, h);	/* same thread */
+		return;
 	}
 	pthread_mutex_lock(&w->lock);
 	if (w->queued == w->queue_cap) {
 		size_t cap = w->queue_cap > 0 ? w->queue_cap * 2 : 16;
 
-		h = reallocarray(w->queue, cap, sizeof *h);
-		if (h == NULL) {
+		grown = reallocarray(w->queue, cap, sizeof *grown);
+		if (grown == NULL) {
 			pthread_mutex_unlock(&w->lock);
 			log_error("cannot hand a connection to worker %u: out "
-			    "of memory", w->id);
-			evutil_closesocket(fd);
+			    "of memory; closing it", w->id);
+			evutil_closesocket(h->fd);
+			hostcap_release(h->host);
 			worker_release_slot(w);
-			return (-1);
+			return;
 		}
-		w->queue = h;
+		w->queue = grown;
 		w->queue_cap = cap;
 	}
-	h = &w->queue[w->queued++];
-	h->fd = fd;
-	h->salen = salen > 0 && (size_t)salen <= sizeof h->ss ?
-	    (socklen_t)salen : 0;
-	memcpy(&h->ss, sa, h->salen);
+	w->queue[w->queued++] = *h;
 	pthread_mutex_unlock(&w->lock);
 	worker_post(w, WORKER_ADOPT);
-	return (0);
 }
 
 /* Ask w, from any thread, to act on the given WORKER_* commands. */
@@ -175,13 +196,20 @@ worker_free(struct worker *w)
 	w->done = 1;		/* nobody to tell any more */
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_close(c, "server exit");
-	for (i = 0; i < w->queued; i++)
+	for (i = 0; i < w->queued; i++) {
 		evutil_closesocket(w->queue[i].fd);
+		hostcap_release(w->queue[i].host);
+	}
 	free(w->queue);
 	w->queue = NULL;
 	w->queued = 0;
+	if (w->room_ready)
+		event_del(&w->room_ev);
+	w->room_ready = 0;
+	idle_free(&w->idle);
 	mailbox_free(&w->mailbox);
 	pthread_mutex_destroy(&w->lock);
+	budget_account_leave(&w->account);
 	if (w->own_base && w->base != NULL)
 		event_base_free(w->base);
 	w->base = NULL;
@@ -197,18 +225,22 @@ worker_mailbox_cb(unsigned commands, void *arg)
 	if (commands & WORKER_DRAIN)
 		worker_drain(w);
 	if (commands & WORKER_CLOSE_ALL)
-		worker_close_all(w);
+		worker_close_all(w, "drain timeout", 1);
+	if (commands & WORKER_ABORT)
+		worker_close_all(w, "exiting after a failure", 0);
+	if (commands & WORKER_ROOM)
+		worker_resume_waiting(w);
 }
 
 /* Turn an accepted socket into a connection of w. */
 static void
-worker_adopt(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen)
+worker_adopt(struct worker *w, const struct handoff *h)
 {
 	struct conn	*c;
 
-	if ((c = conn_new(w, fd, sa, salen)) == NULL) {
-		worker_release_slot(w);	/* conn_new closed fd */
+	if ((c = conn_new(w, h)) == NULL) {
+		hostcap_release(h->host);	/* conn_new closed the socket */
+		worker_release_slot(w);
 		return;
 	}
 	if (w->draining)
@@ -228,8 +260,7 @@ worker_adopt_queued(struct worker *w)
 	w->queued = w->queue_cap = 0;
 	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < n; i++)
-		worker_adopt(w, queue[i].fd, (struct sockaddr *)&queue[i].ss,
-		    (int)queue[i].salen);
+		worker_adopt(w, &queue[i]);
 	free(queue);
 }
 
@@ -248,18 +279,23 @@ worker_drain(struct worker *w)
 		worker_finish(w);
 }
 
-/* Close every connection now, counting what their clients lose. */
+/*
+ * Close every connection now, with reason; when count_cut, count them
+ * and what their clients lose, for the drain-timeout warning.
+ */
 static void
-worker_close_all(struct worker *w)
+worker_close_all(struct worker *w, const char *reason, int count_cut)
 {
 	struct worker_group	*g = w->group;
 	struct conn		*c;
 
 	w->draining = 1;
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
-		atomic_fetch_add(&g->cut_conns, 1);
-		atomic_fetch_add(&g->cut_bytes, conn_pending(c));
-		conn_close(c, "drain timeout");
+		if (count_cut) {
+			atomic_fetch_add(&g->cut_conns, 1);
+			atomic_fetch_add(&g->cut_bytes, conn_pending(c));
+		}
+		conn_close(c, reason);
 	}
 	worker_finish(w);
 }
@@ -289,4 +325,49 @@ worker_release_slot(struct worker *w)
 	if (atomic_fetch_sub(&g->nconns, 1) == g->max_conns &&
 	    g->slot_freed != NULL)
 		g->slot_freed(g->arg);
+}
+
+/*
+ * From the budget, on our thread, inside whatever freed memory: readers
+ * wait for room, and there may be some.  Resume them from the loop, not
+ * from in here.
+ */
+static void
+worker_budget_room(void *arg)
+{
+	struct worker	*w = arg;
+
+	if (w->room_ready)
+		event_active(&w->room_ev, EV_TIMEOUT, 0);
+}
+
+/* From the budget, on any thread: credit came back that we wanted. */
+static void
+worker_budget_wake(void *arg)
+{
+	struct worker	*w = arg;
+
+	worker_post(w, WORKER_ROOM);
+}
+
+static void
+worker_room_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	worker_resume_waiting(arg);
+}
+
+/* Let waiting readers read again, first come first, while there is room. */
+static void
+worker_resume_waiting(struct worker *w)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&w->waiting); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, wait_entry);
+		conn_try_resume(c);	/* may take c off the list */
+	}
+	if (TAILQ_EMPTY(&w->waiting))
+		w->account.waiting = 0;
 }

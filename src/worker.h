@@ -11,14 +11,17 @@
 #define EVECHO_WORKER_H
 
 #include <sys/queue.h>
-#include <sys/socket.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include <event2/event_struct.h>
 #include <event2/util.h>
 
+#include "budget.h"
+#include "idle.h"
+#include "listener.h"
 #include "mailbox.h"
 
 struct config;
@@ -31,6 +34,8 @@ TAILQ_HEAD(conn_list, conn);
 #define WORKER_ADOPT		0x1	/* sockets wait in the hand-off queue */
 #define WORKER_DRAIN		0x2	/* finish every echo, then stop */
 #define WORKER_CLOSE_ALL	0x4	/* close every connection now, stop */
+#define WORKER_ROOM		0x8	/* the memory budget has room again */
+#define WORKER_ABORT		0x10	/* another loop failed: close all, stop */
 
 /* What the acceptor and all workers share. */
 struct worker_group {
@@ -40,16 +45,11 @@ struct worker_group {
 	atomic_uint		 running;	/* workers not yet done */
 	atomic_uint		 cut_conns;	/* closed by CLOSE_ALL */
 	atomic_ullong		 cut_bytes;	/* their echo not sent */
+	struct budget		 budget;	/* --max-memory */
 	void			(*slot_freed)(void *);	/* at the limit */
 	void			(*worker_done)(void *);
-	void			*arg;		/* for both callbacks */
-};
-
-/* A socket accepted by the acceptor, on its way to a worker. */
-struct handoff {
-	evutil_socket_t		 fd;
-	socklen_t		 salen;
-	struct sockaddr_storage	 ss;
+	void			(*worker_failed)(void *);
+	void			*arg;		/* for the three callbacks */
 };
 
 struct worker {
@@ -60,14 +60,22 @@ struct worker {
 	pthread_t		 thread;
 	int			 started;	/* thread is running */
 	const struct config	*cfg;
-	const struct timeval	*idle_tv;	/* common timeout; NULL: off */
 	size_t			 queue_high;	/* pause reading at this */
 	size_t			 queue_low;	/* resume reading at this */
+	size_t			 read_cost;	/* budget of a full read */
+	struct idle_clock	 idle;		/* -t, off the echo path */
+	struct budget_account	 account;	/* our share of --max-memory */
+	struct event		 room_ev;	/* the budget has room again */
+	int			 room_ready;	/* room_ev was assigned */
+	struct conn_list	 waiting;	/* readers waiting for room */
 	unsigned char		 scratch[65536];	/* a read, until written */
 	struct conn_list	 conns;		/* every open connection */
 	unsigned		 nconns;	/* length of conns */
 	int			 draining;	/* shutting down: no new input */
 	int			 done;		/* drained; loop told to stop */
+	int			 failed;	/* its event loop failed */
+	int			 loop_errno;	/* and why */
+	int			 failure_logged;	/* by the main thread */
 	struct mailbox		 mailbox;	/* commands from other threads */
 	pthread_mutex_t		 lock;		/* guards the hand-off queue */
 	struct handoff		*queue;		/* accepted, not yet adopted */
@@ -77,8 +85,7 @@ struct worker {
 int	worker_init(struct worker *, unsigned, struct worker_group *,
 	    struct event_base *, int);
 int	worker_start(struct worker *);
-int	worker_hand_off(struct worker *, evutil_socket_t,
-	    const struct sockaddr *, int);
+void	worker_hand_off(struct worker *, const struct handoff *);
 void	worker_post(struct worker *, unsigned);
 void	worker_conn_closed(struct worker *);
 void	worker_join(struct worker *);

@@ -31,7 +31,9 @@ enum field {
 	F_MAX_CONNS,
 	F_MAX_QUEUE,
 	F_DRAIN,
-	F_VERBOSITY
+	F_VERBOSITY,
+	F_MAX_MEMORY,
+	F_PER_HOST
 };
 
 /* Copy s, failing the test if memory runs out. */
@@ -96,6 +98,7 @@ check_fields(const struct config *cfg, const char *what, int field,
 	unsigned long	 max_conns = 0, max_queue = CONFIG_DEFAULT_MAX_QUEUE;
 	unsigned long	 drain = CONFIG_DEFAULT_DRAIN_MS;
 	unsigned long	 uppercase = 0, verbosity = LOG_INFO;
+	unsigned long	 max_memory = 0, per_host = 0;
 
 	switch (field) {
 	case F_BACKLOG:
@@ -119,6 +122,12 @@ check_fields(const struct config *cfg, const char *what, int field,
 	case F_VERBOSITY:
 		verbosity = value;
 		break;
+	case F_MAX_MEMORY:
+		max_memory = value;
+		break;
+	case F_PER_HOST:
+		per_host = value;
+		break;
 	}
 	ck_assert_msg((unsigned long)cfg->backlog == backlog,
 	    "%s: backlog %d, want %lu", what, cfg->backlog, backlog);
@@ -134,6 +143,11 @@ check_fields(const struct config *cfg, const char *what, int field,
 	ck_assert_msg(cfg->drain_timeout_ms == drain,
 	    "%s: drain_timeout_ms %u, want %lu", what, cfg->drain_timeout_ms,
 	    drain);
+	ck_assert_msg(cfg->max_memory == max_memory,
+	    "%s: max_memory %zu, want %lu", what, cfg->max_memory, max_memory);
+	ck_assert_msg(cfg->max_conns_per_host == per_host,
+	    "%s: max_conns_per_host %u, want %lu", what,
+	    cfg->max_conns_per_host, per_host);
 	ck_assert_msg((unsigned long)cfg->verbosity == verbosity,
 	    "%s: verbosity %d, want %lu", what, cfg->verbosity, verbosity);
 	if (backend == NULL)
@@ -175,6 +189,8 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(cfg.backend);
 	ck_assert_int_eq(cfg.uppercase, 0);
 	ck_assert_uint_eq(cfg.max_conns, 0);
+	ck_assert_uint_eq(cfg.max_memory, 0);	/* from RAM at start-up */
+	ck_assert_uint_eq(cfg.max_conns_per_host, 0);
 	config_free(&cfg);
 	ck_assert_ptr_null(cfg.listen);
 	ck_assert_uint_eq(cfg.nlisten, 0);
@@ -209,7 +225,18 @@ static const struct flag_case {
 	{ { "-m10000000" },			F_MAX_CONNS, 10000000, NULL },
 	{ { "--max-conns", "500" },		F_MAX_CONNS, 500, NULL },
 	{ { "--max-conns=2" },			F_MAX_CONNS, 2, NULL },
-	{ { "--max-c", "3" },			F_MAX_CONNS, 3, NULL },
+	{ { "--max-conns", "3" },		F_MAX_CONNS, 3, NULL },
+	{ { "--max-memory", "1M" },		F_MAX_MEMORY, MIB, NULL },
+	{ { "--max-memory=64m" },		F_MAX_MEMORY, 64 * MIB, NULL },
+	{ { "--max-memory", "1048576" },	F_MAX_MEMORY, MIB, NULL },
+	{ { "--max-memory", "1024G" },		F_MAX_MEMORY, 1024 * GIB,
+	    NULL },
+	{ { "--max-mem", "2g" },		F_MAX_MEMORY, 2 * GIB, NULL },
+	{ { "--max-conns-per-host", "0" },	F_PER_HOST, 0, NULL },
+	{ { "--max-conns-per-host=1" },		F_PER_HOST, 1, NULL },
+	{ { "--max-conns-per-host", "10000000" },	F_PER_HOST, 10000000,
+	    NULL },
+	{ { "--max-conns-p", "20" },		F_PER_HOST, 20, NULL },
 	{ { "--max-queue", "1" },		F_MAX_QUEUE, 1, NULL },
 	{ { "--max-queue=64k" },		F_MAX_QUEUE, 64 * KIB, NULL },
 	{ { "--max-queue", "2M" },		F_MAX_QUEUE, 2 * MIB, NULL },
@@ -355,6 +382,12 @@ END_TEST
 			    "whole number from 1 to 65535"
 #define CONNS_ERR(v)	"invalid value '" v "' for --max-conns: expected a " \
 			    "whole number from 1 to 10000000"
+#define MEMORY_ERR(v)	"invalid value '" v "' for --max-memory: expected " \
+			    "bytes from 1M to 1024G, with an optional k, M or " \
+			    "G suffix"
+#define PER_HOST_ERR(v)	"invalid value '" v "' for --max-conns-per-host: " \
+			    "expected a whole number from 0 (no cap) to " \
+			    "10000000"
 #define QUEUE_ERR(v)	"invalid value '" v "' for --max-queue: expected " \
 			    "bytes from 1 to 1G, with an optional k, M or G " \
 			    "suffix"
@@ -410,9 +443,14 @@ static const struct error_case {
 	{ { "--he=x" },			"option '--help' takes no value" },
 	/* Ambiguous abbreviations. */
 	{ { "--max" },			"option '--max' is ambiguous: it could "
-					    "be --max-conns, --max-queue" },
+					    "be --max-conns, --max-queue, "
+					    "--max-memory, --max-conns-per-host" },
 	{ { "--max=5" },		"option '--max' is ambiguous: it could "
-					    "be --max-conns, --max-queue" },
+					    "be --max-conns, --max-queue, "
+					    "--max-memory, --max-conns-per-host" },
+	{ { "--max-c", "3" },		"option '--max-c' is ambiguous: it "
+					    "could be --max-conns, "
+					    "--max-conns-per-host" },
 	{ { "--ver" },			"option '--ver' is ambiguous: it could "
 					    "be --verbose, --version" },
 	{ { "--back", "5" },		"option '--back' is ambiguous: it "
@@ -451,6 +489,29 @@ static const struct error_case {
 	{ { "--max-queue", "-1" },	QUEUE_ERR("-1") },
 	{ { "--max-queue", "99999999999999999999999" },
 	    QUEUE_ERR("99999999999999999999999") },
+	/* --max-memory: 1M to 1024G, and enough for the threads. */
+	{ { "--max-memory", "1048575" },	MEMORY_ERR("1048575") },
+	{ { "--max-memory", "1023k" },	MEMORY_ERR("1023k") },
+	{ { "--max-memory", "0" },	MEMORY_ERR("0") },
+	{ { "--max-memory", "1025G" },	MEMORY_ERR("1025G") },
+	{ { "--max-memory", "1T" },	MEMORY_ERR("1T") },
+	{ { "--max-memory", "lots" },	MEMORY_ERR("lots") },
+	{ { "--max-memory=" },		MEMORY_ERR("") },
+	{ { "--max-memory", "99999999999999999999999" },
+	    MEMORY_ERR("99999999999999999999999") },
+	{ { "--max-memory", "1M", "--threads", "4" },
+	    "--max-memory 1M is too small for 4 threads: give at least 2M, "
+	    "or fewer --threads" },
+	{ { "--threads=3", "--max-memory", "1.5M" },
+	    MEMORY_ERR("1.5M") },
+	{ { "--threads=4", "--max-memory", "1536k" },
+	    "--max-memory 1.5M is too small for 4 threads: give at least "
+	    "2M, or fewer --threads" },
+	/* --max-conns-per-host: 0 to 10000000. */
+	{ { "--max-conns-per-host", "10000001" },	PER_HOST_ERR("10000001") },
+	{ { "--max-conns-per-host", "-1" },	PER_HOST_ERR("-1") },
+	{ { "--max-conns-per-host=" },		PER_HOST_ERR("") },
+	{ { "--max-conns-per-host", "2x" },	PER_HOST_ERR("2x") },
 	/* --idle-timeout: 0 to 86400 seconds. */
 	{ { "-t", "86401" },		IDLE_ERR("86401") },
 	{ { "-t", "86400.5" },		IDLE_ERR("86400.5") },
@@ -699,6 +760,27 @@ START_TEST(test_parse_size)
 END_TEST
 
 /* With max ULONG_MAX, the largest count of each unit fits; one more not. */
+/* config_format_size(): exact units where it can, one decimal where not. */
+START_TEST(test_format_size)
+{
+	static const struct {
+		size_t		 n;
+		const char	*want;
+	} cases[] = {
+		{ 0, "0" }, { 1, "1" }, { 1023, "1023" }, { 1024, "1k" },
+		{ 1536, "1.5k" }, { 65536, "64k" }, { MIB, "1M" },
+		{ 3 * MIB / 2, "1.5M" }, { GIB, "1G" }, { 6 * GIB, "6G" },
+		{ 1024 * GIB, "1024G" }, { 6335800320UL, "5.9G" },
+	};
+	char	 buf[32];
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(config_format_size(cases[i].n, buf,
+		    sizeof buf), cases[i].want);
+}
+END_TEST
+
 START_TEST(test_parse_size_overflow)
 {
 	static const struct {
@@ -853,6 +935,7 @@ config_suite(void)
 	tcase_add_loop_test(tc_numbers, test_parse_size, 0,
 	    sizeof size_cases / sizeof size_cases[0]);
 	tcase_add_test(tc_numbers, test_parse_size_overflow);
+	tcase_add_test(tc_numbers, test_format_size);
 	tcase_add_loop_test(tc_numbers, test_parse_seconds, 0,
 	    sizeof seconds_cases / sizeof seconds_cases[0]);
 	tcase_add_test(tc_numbers, test_parse_seconds_ms_overflow);

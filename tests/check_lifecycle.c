@@ -90,7 +90,7 @@ static const struct {
 	{ { "--listen" }, "option '--listen' needs a value" },
 	{ { "--version=2" }, "option '--version' takes no value" },
 	{ { "--max" }, "option '--max' is ambiguous: it could be "
-	    "--max-conns, --max-queue" },
+	    "--max-conns, --max-queue, --max-memory, --max-conns-per-host" },
 	{ { "extra" }, "unexpected argument 'extra': evecho takes options "
 	    "only" },
 	{ { "-q", "-v" }, "--quiet and --verbose cannot be used together" },
@@ -153,11 +153,12 @@ START_TEST(test_help)
 {
 	static const char *const longs[] = { "--listen", "--backlog",
 	    "--backend", "--uppercase", "--idle-timeout", "--max-conns",
-	    "--max-queue", "--drain-timeout", "--threads", "--verbose",
-	    "--quiet", "--help", "--version", NULL };
+	    "--max-queue", "--max-memory", "--max-conns-per-host",
+	    "--drain-timeout", "--threads", "--verbose", "--quiet", "--help",
+	    "--version", NULL };
 	static const char *const args[] = { "--help", NULL };
 	static const char *const short_args[] = { "-h", NULL };
-	char		 out[4096], err[256], out2[4096];
+	char		 out[8192], err[256], out2[8192];
 	int		 status, i;
 
 	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,

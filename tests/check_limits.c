@@ -397,6 +397,34 @@ START_TEST(test_max_conns)
 END_TEST
 
 /*
+ * The "descriptors: H held by evecho, S spare, N for connections, of an
+ * open-file limit of L" line, checked for consistency: N = L - H - S, and
+ * H is what the server really has open (valgrind's own descriptors aside).
+ */
+static void
+check_descriptors(struct evecho *e, long *held, unsigned long *conns,
+    unsigned long *limit)
+{
+	char		*log, *p;
+	long		 spare;
+	int		 n;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	p = strstr(log, "descriptors: ");
+	ck_assert_msg(p != NULL, "no descriptors line in the log");
+	n = sscanf(p, "descriptors: %ld held by evecho, %ld spare, %lu for "
+	    "connections, of an open-file limit of %lu", held, &spare, conns,
+	    limit);
+	free(log);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(spare, 8);
+	ck_assert_uint_eq(*conns, *limit - (unsigned long)*held - 8);
+	if (!harness_wrapped("check_descriptors: open count"))
+		ck_assert_int_eq(*held, evecho_open_fds(e));
+}
+
+/*
  * select(2) cannot watch a descriptor past FD_SETSIZE (glibc aborts the
  * process instead): with -B select evecho caps its connections below
  * it, and many more clients than that cannot crash it.
@@ -409,6 +437,9 @@ START_TEST(test_select_fd_setsize)
 	struct evecho	 e;
 	struct rlimit	 rl;
 	unsigned char	 b = 's';
+	unsigned long	 conns, limit;
+	long		 held;
+	char		 want[64];
 	int		 fd[NCLIENTS], i, n = 0;
 
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
@@ -421,8 +452,11 @@ START_TEST(test_select_fd_setsize)
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 
 	evecho_must_start(&e, args);
-	/* FD_SETSIZE less the reserve: 32, a listener, 4 for the thread. */
-	ck_assert_int_eq(evecho_wait_log(&e, "up to 987 connections", 0), 0);
+	/* FD_SETSIZE less what evecho holds and 8 spare. */
+	check_descriptors(&e, &held, &conns, &limit);
+	ck_assert_uint_eq(limit, 1024);
+	snprintf(want, sizeof want, "up to %lu connections", conns);
+	ck_assert_int_eq(evecho_wait_log(&e, want, 0), 0);
 	for (i = 0; i < NCLIENTS; i++) {
 		if ((fd[n] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			break;
@@ -433,8 +467,10 @@ START_TEST(test_select_fd_setsize)
 		}
 		n++;
 	}
-	ck_assert_msg(evecho_wait_log(&e, "connection limit of 987 reached",
-	    IO_TIMEOUT_MS) == 0, "the limit was not reached");
+	snprintf(want, sizeof want, "connection limit of %lu reached", conns);
+	ck_assert_msg(evecho_wait_log(&e, want, IO_TIMEOUT_MS) == 0,
+	    "the limit was not reached");
+	ck_assert_int_eq(evecho_log_count(&e, "accept on "), 0);
 	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);	/* alive */
 	for (i = 0; i < n; i++)
 		close(fd[i]);
@@ -448,40 +484,53 @@ START_TEST(test_select_fd_setsize)
 }
 END_TEST
 
-/* -B select refuses an --max-conns it cannot watch. */
+/* -B select refuses an --max-conns it cannot watch, and says why. */
 START_TEST(test_select_max_conns)
 {
 	static const char *const args[] = { "-B", "select", "-m", "2000",
 	    "--threads", "1", "-l", "127.0.0.1:0", NULL };
-	char		 out[256], err[1024];
+	char		 out[256], err[1024], want[512];
+	long		 most, held;
 	int		 status;
 
 	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
 	    err, sizeof err), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 71);
-	ck_assert_str_eq(err, "evecho: --max-conns 2000 is more than the "
-	    "select backend can watch: at most 987, as select(2) stops at "
-	    "FD_SETSIZE (1024) descriptors; use --backend poll or epoll\n");
+	ck_assert_int_eq(sscanf(err, "evecho: --max-conns 2000 is more than "
+	    "the select backend can watch: at most %ld, as select(2) stops at "
+	    "FD_SETSIZE (1024) descriptors and evecho holds %ld", &most,
+	    &held), 2);
+	ck_assert_int_gt(held, 3);
+	ck_assert_int_eq(most, 1024 - held - 8);
+	snprintf(want, sizeof want, "evecho: --max-conns 2000 is more than the "
+	    "select backend can watch: at most %ld, as select(2) stops at "
+	    "FD_SETSIZE (1024) descriptors and evecho holds %ld and keeps 8 "
+	    "spare; use --backend poll or epoll\n", most, held);
+	ck_assert_str_eq(err, want);
 }
 END_TEST
 
-/* The default limit is the open-file limit less the reserve. */
+/* The default limit is the open-file limit less what evecho holds. */
 START_TEST(test_max_conns_default)
 {
 	static const char *const args[] = { "--threads", "2", "-l",
 	    "127.0.0.1:0", NULL };
 	struct spawn_opts opts = { .nofile = 256 };
 	struct evecho	 e;
+	unsigned long	 conns, limit;
+	long		 held;
+	char		 want[64];
 
 	/* valgrind keeps some descriptors of the limit for itself. */
 	if (harness_wrapped("test_max_conns_default"))
 		return;
 
-	ck_assert_int_eq(evecho_spawn(&e, args, &opts), 0);
-	/* 256 less 32 in reserve, 1 for the listener, 4 per thread. */
-	ck_assert_msg(evecho_wait_log(&e, "up to 215 connections",
-	    HARNESS_START_MS) == 0, "wrong default --max-conns");
+	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
+	check_descriptors(&e, &held, &conns, &limit);
+	ck_assert_uint_eq(limit, 256);
+	snprintf(want, sizeof want, "up to %lu connections", conns);
+	ck_assert_int_eq(evecho_wait_log(&e, want, 0), 0);
 	evecho_stop(&e);
 }
 END_TEST
@@ -493,16 +542,22 @@ START_TEST(test_max_conns_raises_limit)
 	    "-l", "127.0.0.1:0", NULL };
 	struct spawn_opts opts = { .nofile = 256, .nofile_hard = 4096 };
 	struct evecho	 e;
+	unsigned long	 conns, limit;
+	long		 held;
+	char		 want[64];
 
 	/* valgrind keeps some descriptors of the limit for itself. */
 	if (harness_wrapped("test_max_conns_raises_limit"))
 		return;
 
-	ck_assert_int_eq(evecho_spawn(&e, args, &opts), 0);
-	ck_assert_msg(evecho_wait_log(&e, "up to 1000 connections",
-	    HARNESS_START_MS) == 0, "-m 1000 not applied");
-	ck_assert_int_eq(evecho_wait_log(&e, "raised the open-file limit to "
-	    "1041", 0), 0);
+	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
+	ck_assert_msg(evecho_wait_log(&e, "up to 1000 connections", 0) == 0,
+	    "-m 1000 not applied");
+	check_descriptors(&e, &held, &conns, &limit);
+	ck_assert_uint_eq(conns, 1000);
+	ck_assert_uint_eq(limit, 1000 + (unsigned long)held + 8);
+	snprintf(want, sizeof want, "raised the open-file limit to %lu", limit);
+	ck_assert_int_eq(evecho_wait_log(&e, want, 0), 0);
 	evecho_stop(&e);
 }
 END_TEST
@@ -513,7 +568,8 @@ START_TEST(test_max_conns_over_hard_limit)
 	static const char *const args[] = { "-m", "1000", "--threads", "2",
 	    "-l", "127.0.0.1:0", NULL };
 	struct spawn_opts opts = { .nofile = 256 };
-	char		 out[256], err[1024];
+	char		 out[256], err[1024], want[512];
+	long		 need, held;
 	int		 status;
 
 	/* valgrind keeps some descriptors of the limit for itself. */
@@ -524,15 +580,76 @@ START_TEST(test_max_conns_over_hard_limit)
 	    err, sizeof err), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 71);
-	ck_assert_str_eq(err, "evecho: --max-conns 1000 needs 1041 open "
-	    "files, but the hard limit is 256; raise it (ulimit -Hn) or lower "
-	    "--max-conns\n");
+	ck_assert_int_eq(sscanf(err, "evecho: --max-conns 1000 needs %ld open "
+	    "files (evecho holds %ld", &need, &held), 2);
+	ck_assert_int_eq(need, 1000 + held + 8);
+	snprintf(want, sizeof want, "evecho: --max-conns 1000 needs %ld open "
+	    "files (evecho holds %ld and keeps 8 spare), but the hard limit is "
+	    "256; raise it (ulimit -Hn) or lower --max-conns\n", need, held);
+	ck_assert_str_eq(err, want);
 }
 END_TEST
 
 /*
- * Descriptors inherited from a careless parent use up room that the
- * default --max-conns counts on, so accept(2) fails with EMFILE below the
+ * The reserve is counted, not guessed: with 32 worker threads (each with
+ * its own event loop and descriptors) and 40 descriptors inherited from a
+ * careless parent, the default limit is still exactly reachable, with no
+ * accept(2) failing for want of a descriptor, and the client past it
+ * waits in the backlog.
+ */
+START_TEST(test_max_conns_reachable)
+{
+	static const char *const args[] = { "--threads", "32", "-l",
+	    "127.0.0.1:0", NULL };
+	struct spawn_opts opts = { .nofile = 320, .inherit_fds = 40 };
+	struct evecho	 e;
+	unsigned long	 conns, limit, i;
+	unsigned char	 byte;
+	long		 held;
+	int		*fds, extra;
+
+	/* valgrind keeps some descriptors of the limit for itself. */
+	if (harness_wrapped("test_max_conns_reachable"))
+		return;
+
+	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
+	check_descriptors(&e, &held, &conns, &limit);
+	ck_assert_uint_eq(limit, 320);
+	ck_assert_int_gt(held, 40 + 32 * 3);	/* inherited, and 3 a loop */
+	ck_assert_uint_gt(conns, 0);
+	fds = calloc(conns, sizeof *fds);
+	ck_assert_ptr_nonnull(fds);
+	for (i = 0; i < conns; i++) {
+		fds[i] = tcp_connect_addr(e.addrs[0]);
+		ck_assert_int_ne(fds[i], -1);
+		byte = (unsigned char)i;
+		ck_assert_int_eq(send_all(fds[i], &byte, 1, IO_TIMEOUT_MS), 0);
+		ck_assert_msg(recv_exact(fds[i], &byte, 1, IO_TIMEOUT_MS) == 0,
+		    "client %lu of %lu was not served", i + 1, conns);
+		ck_assert_uint_eq(byte, (unsigned char)i);
+	}
+	extra = tcp_connect_addr(e.addrs[0]);	/* the kernel's backlog */
+	ck_assert_int_ne(extra, -1);
+	byte = 'x';
+	ck_assert_int_eq(send_all(extra, &byte, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_msg(wait_readable(extra, 300) == 0,
+	    "a client past the limit was served");
+	ck_assert_int_eq(evecho_log_count(&e, "accept on "), 0);
+	close(fds[0]);
+	ck_assert_int_eq(recv_exact(extra, &byte, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(byte, 'x');
+	for (i = 1; i < conns; i++)
+		close(fds[i]);
+	close(extra);
+	free(fds);
+	ck_assert_int_eq(evecho_log_count(&e, "accept on "), 0);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * An operator can lower the open-file limit under a running evecho
+ * (prlimit(1)), and then accept(2) fails with EMFILE below the connection
  * limit.  The listener stays readable then, and a server that kept it on
  * would spin: evecho pauses accepting for a second instead, serves the
  * clients it has, and takes the waiting ones once descriptors are free.
@@ -541,12 +658,12 @@ START_TEST(test_accept_emfile)
 {
 	static const char *const args[] = { "--threads", "1", "-l",
 	    "127.0.0.1:0", NULL };
-	/* 64 files, 40 of them taken: room for about 15 clients, not 27. */
-	struct spawn_opts opts = { .nofile = 64, .inherit_fds = 40 };
+	struct spawn_opts opts = { .nofile = 256 };
 	struct evecho	 e;
+	struct rlimit	 rl;
 	unsigned char	 byte = 7;
 	int		 fds[30], i;
-	long		 cpu;
+	long		 cpu, open_now;
 
 	/* valgrind keeps some descriptors of the limit for itself. */
 	if (harness_wrapped("test_accept_emfile"))
@@ -554,7 +671,11 @@ START_TEST(test_accept_emfile)
 
 	ck_assert_msg(evecho_start_opts(&e, args, &opts) == 0,
 	    "evecho did not start");
-	ck_assert_int_eq(evecho_wait_log(&e, "up to 27 connections", 0), 0);
+	/* Room for about 15 clients, where evecho counted on hundreds. */
+	open_now = evecho_open_fds(&e);
+	ck_assert_int_gt(open_now, 0);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(open_now + 15);
+	ck_assert_int_eq(prlimit(e.pid, RLIMIT_NOFILE, &rl, NULL), 0);
 	for (i = 0; i < 30; i++) {
 		fds[i] = tcp_connect_addr(e.addrs[0]);
 		ck_assert_int_ne(fds[i], -1);
@@ -609,6 +730,7 @@ limits_suite(void)
 	tcase_add_test(tc, test_max_conns_default);
 	tcase_add_test(tc, test_max_conns_raises_limit);
 	tcase_add_test(tc, test_max_conns_over_hard_limit);
+	tcase_add_test(tc, test_max_conns_reachable);
 	tcase_add_test(tc, test_accept_emfile);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -476,6 +476,26 @@ evecho_cpu_ms(const struct evecho *e)
 	    -1);
 }
 
+/* How many descriptors the server has open, from /proc; or -1. */
+long
+evecho_open_fds(const struct evecho *e)
+{
+	char		 path[64];
+	struct dirent	*de;
+	DIR		*dir;
+	long		 n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)e->pid);
+	if ((dir = opendir(path)) == NULL)
+		return (-1);
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(dir);
+	return (n);
+}
+
 /*
  * The TCP port the server listens on, found without its log: the inodes
  * of its sockets in /proc/PID/fd, matched against listening sockets in

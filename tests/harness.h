@@ -54,6 +54,7 @@ int	 evecho_wait_exit(struct evecho *, int, int *);
 void	 evecho_stop(struct evecho *);
 long	 evecho_rss_kb(const struct evecho *);
 long	 evecho_cpu_ms(const struct evecho *);
+long	 evecho_open_fds(const struct evecho *);
 int	 evecho_listen_port(const struct evecho *);
 
 int	 run_evecho(const char *const *, const struct spawn_opts *, int *,

@@ -1,0 +1,386 @@
+/*
+ * listener.c: the listening sockets and the accept path, on the
+ * acceptor's event loop (the main thread).
+ *
+ * One acceptor serves every listener.  It accepts while fewer than
+ * max_conns connections are open anywhere; at the limit it disables the
+ * listeners, so pending clients wait in the kernel's backlog instead of
+ * being accepted and dropped, and the loop never spins on a listener it
+ * cannot serve.  An accept error such as EMFILE pauses accepting for a
+ * second, for the same reason.  A host over --max-conns-per-host is
+ * accepted and closed at once: leaving it in the backlog would stall
+ * every other client behind it.
+ */
+#include "autoconfig.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "addr.h"
+#include "config.h"
+#include "hostcap.h"
+#include "listener.h"
+#include "log.h"
+#include "net.h"
+
+#define ACCEPT_BACKOFF_SEC	1	/* pause after EMFILE and the like */
+#define LIMIT_WARN_INTERVAL	60	/* seconds between limit warnings */
+
+static int	acceptor_add(struct acceptor *, evutil_socket_t, char *,
+		    size_t);
+static int	acceptor_admit(struct acceptor *, evutil_socket_t,
+		    const struct sockaddr *, struct hostcap_entry **);
+static void	acceptor_accept_cb(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	acceptor_error_cb(struct evconnlistener *, void *);
+static void	acceptor_backoff_cb(evutil_socket_t, short, void *);
+static void	acceptor_close(struct acceptor *);
+
+/*
+ * Prepare an acceptor on base, with no listener yet.  nconns is the count
+ * of open connections that the workers decrement as they close them;
+ * hand_off receives each accepted socket.
+ */
+int
+acceptor_init(struct acceptor *acc, const struct config *cfg,
+    struct event_base *base, atomic_uint *nconns,
+    acceptor_hand_off_fn hand_off, void *arg, char *err, size_t errlen)
+{
+	memset(acc, 0, sizeof *acc);
+	acc->cfg = cfg;
+	acc->base = base;
+	acc->nconns = nconns;
+	acc->hand_off = hand_off;
+	acc->arg = arg;
+	if ((acc->backoff_timer = evtimer_new(base, acceptor_backoff_cb,
+	    acc)) == NULL) {
+		snprintf(err, errlen, "cannot create the accept timer");
+		return (-1);
+	}
+	if (cfg->max_conns_per_host > 0 && (acc->hosts =
+	    hostcap_new(cfg->max_conns_per_host)) == NULL) {
+		snprintf(err, errlen, "cannot create the per-host table: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Listen on every address spec resolves to.  For the wildcard, a family
+ * the system does not support (no IPv6) is skipped as long as another
+ * family works.  Listeners stay disabled until acceptor_start().  Returns
+ * EX_OK or the exit status for the failure, with err set.
+ */
+int
+acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
+    char *err, size_t errlen)
+{
+	struct evutil_addrinfo	*res, *ai, *prev;
+	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
+	char			 why[256];
+	size_t			 opened = 0;
+	int			 fd, status = EX_OK;
+
+	switch (addr_resolve(spec, &res, err, errlen)) {
+	case ADDR_OK:
+		break;
+	case ADDR_NOHOST:
+		return (EX_NOHOST);
+	case ADDR_TEMPFAIL:
+		return (EX_TEMPFAIL);
+	default:
+		return (EX_OSERR);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		/* Resolvers may list an address twice; bind it once. */
+		for (prev = res; prev != ai; prev = prev->ai_next) {
+			if (prev->ai_addrlen == ai->ai_addrlen &&
+			    memcmp(prev->ai_addr, ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				break;
+		}
+		if (prev != ai)
+			continue;
+
+		addr_format(ai->ai_addr, what, sizeof what);
+		fd = net_listen(ai->ai_addr, (socklen_t)ai->ai_addrlen,
+		    acc->cfg->backlog, why, sizeof why);
+		if (fd == -1) {
+			if (errno == EAFNOSUPPORT && spec->host[0] == '\0')
+				continue;
+			status = (errno == EACCES || errno == EPERM) ?
+			    EX_NOPERM : EX_OSERR;
+			snprintf(err, errlen, "cannot listen on %s: %s", what,
+			    why);
+			goto done;
+		}
+		if (acceptor_add(acc, fd, err, errlen) == -1) {
+			status = EX_OSERR;
+			goto done;
+		}
+		opened++;
+	}
+	if (opened == 0) {
+		addr_spec_format(spec, what, sizeof what);
+		snprintf(err, errlen, "cannot listen on %s: no usable address",
+		    what);
+		status = EX_OSERR;
+	}
+done:
+	evutil_freeaddrinfo(res);
+	return (status);
+}
+
+/*
+ * Wrap a listening socket in a disabled evconnlistener; it owns fd from
+ * here on.  The array of listeners only grows before accepting starts, so
+ * the pointers connections keep to them stay valid.
+ */
+static int
+acceptor_add(struct acceptor *acc, evutil_socket_t fd, char *err,
+    size_t errlen)
+{
+	struct listener		*grown, *l;
+	struct sockaddr_storage	 ss;
+	size_t			 i;
+
+	grown = reallocarray(acc->listeners, acc->nlisteners + 1,
+	    sizeof *grown);
+	if (grown == NULL) {
+		snprintf(err, errlen, "out of memory");
+		evutil_closesocket(fd);
+		return (-1);
+	}
+	acc->listeners = grown;
+	for (i = 0; i < acc->nlisteners; i++)	/* the array moved */
+		evconnlistener_set_cb(acc->listeners[i].lev,
+		    acceptor_accept_cb, &acc->listeners[i]);
+	l = &acc->listeners[acc->nlisteners];
+	memset(l, 0, sizeof *l);
+	l->acceptor = acc;
+	l->index = (unsigned)acc->nlisteners;
+
+	/* Port 0 binds an ephemeral port: report the real one. */
+	if (net_local_addr(fd, &ss) == -1) {
+		snprintf(err, errlen, "getsockname: %s", strerror(errno));
+		evutil_closesocket(fd);
+		return (-1);
+	}
+	addr_format((struct sockaddr *)&ss, l->name, sizeof l->name);
+
+	/* Backlog 0: the socket is already listening. */
+	l->lev = evconnlistener_new(acc->base, acceptor_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
+	    0, fd);
+	if (l->lev == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: cannot create "
+		    "its listener", l->name);
+		evutil_closesocket(fd);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(l->lev, acceptor_error_cb);
+	acc->nlisteners++;
+	return (0);
+}
+
+/* Accept up to max_conns connections at once from now on. */
+void
+acceptor_start(struct acceptor *acc, unsigned max_conns)
+{
+	acc->max_conns = max_conns;
+	acc->started = 1;
+	acceptor_update(acc);
+}
+
+/*
+ * Accept while there is room, no accept error is being waited out and no
+ * shutdown has begun.  Call whenever one of those may have changed.
+ */
+void
+acceptor_update(struct acceptor *acc)
+{
+	size_t	 i;
+	int	 want;
+
+	want = acc->started && !acc->stopped && !acc->backoff &&
+	    atomic_load(acc->nconns) < acc->max_conns;
+	if (want == acc->accepting)
+		return;
+	for (i = 0; i < acc->nlisteners; i++) {
+		if ((want ? evconnlistener_enable(acc->listeners[i].lev) :
+		    evconnlistener_disable(acc->listeners[i].lev)) == -1)
+			log_error("cannot %s accepting on %s", want ?
+			    "resume" : "pause", acc->listeners[i].name);
+	}
+	acc->accepting = want;
+
+	if (!want && !acc->stopped && !acc->backoff) {
+		time_t now = time(NULL);
+
+		if (now - acc->limit_warned >= LIMIT_WARN_INTERVAL) {
+			log_warn("connection limit of %u reached; new clients "
+			    "wait in the backlog", acc->max_conns);
+			acc->limit_warned = now;
+		} else
+			log_msg(LOG_CONN, "connection limit of %u reached",
+			    acc->max_conns);
+	} else if (want && acc->paused_once)
+		log_msg(LOG_CONN, "accepting again (%u open)",
+		    atomic_load(acc->nconns));
+	if (!want)
+		acc->paused_once = 1;
+}
+
+/*
+ * Shutdown: close every listening socket, so that new clients are refused
+ * rather than left in a backlog nobody will read.  The listeners' records
+ * stay, for the connections that came from them.
+ */
+void
+acceptor_stop(struct acceptor *acc)
+{
+	acc->stopped = 1;
+	acceptor_close(acc);
+}
+
+/* Free everything; no connection may still refer to a listener. */
+void
+acceptor_free(struct acceptor *acc)
+{
+	acceptor_close(acc);
+	free(acc->listeners);
+	acc->listeners = NULL;
+	acc->nlisteners = 0;
+	if (acc->backoff_timer != NULL)
+		event_free(acc->backoff_timer);
+	acc->backoff_timer = NULL;
+	hostcap_free(acc->hosts);
+	acc->hosts = NULL;
+}
+
+static void
+acceptor_close(struct acceptor *acc)
+{
+	size_t	 i;
+
+	for (i = 0; i < acc->nlisteners; i++) {
+		if (acc->listeners[i].lev != NULL)
+			evconnlistener_free(acc->listeners[i].lev);
+		acc->listeners[i].lev = NULL;
+	}
+	acc->accepting = 0;
+}
+
+/*
+ * Whether to serve a socket just accepted: 0 yes, with its host's entry
+ * (NULL when hosts are not counted) in *host; -1 no, and it was closed.
+ */
+static int
+acceptor_admit(struct acceptor *acc, evutil_socket_t fd,
+    const struct sockaddr *sa, struct hostcap_entry **host)
+{
+	char	 name[ADDR_STRLEN];
+
+	*host = NULL;
+	if (acc->hosts == NULL)
+		return (0);
+	switch (hostcap_take(acc->hosts, sa, host)) {
+	case HOSTCAP_OK:
+		return (0);
+	case HOSTCAP_FULL:
+		if (hostcap_should_warn(acc->hosts, *host, time(NULL))) {
+			hostcap_name(*host, name, sizeof name);
+			log_warn("host %s is at --max-conns-per-host %u; "
+			    "closing its new connections (%lu so far)", name,
+			    acc->cfg->max_conns_per_host,
+			    hostcap_refused(*host));
+		} else if (log_enabled(LOG_CONN))
+			log_msg(LOG_CONN, "%s refused: its host is at "
+			    "--max-conns-per-host",
+			    addr_format(sa, name, sizeof name));
+		break;
+	default:
+		log_error("cannot count the connections of %s: out of "
+		    "memory; closing it", addr_format(sa, name, sizeof name));
+		break;
+	}
+	*host = NULL;
+	evutil_closesocket(fd);
+	return (-1);
+}
+
+static void
+acceptor_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener		*l = arg;
+	struct acceptor		*acc = l->acceptor;
+	struct handoff		 h;
+
+	(void)lev;
+	if (acceptor_admit(acc, fd, sa, &h.host) == -1)
+		return;
+	if (net_set_nodelay(fd) == -1 && log_enabled(LOG_CONN)) {
+		char peer[ADDR_STRLEN];
+
+		log_msg(LOG_CONN, "%s: cannot set TCP_NODELAY: %s",
+		    addr_format(sa, peer, sizeof peer), strerror(errno));
+	}
+	h.fd = fd;
+	h.from = l;
+	h.salen = salen > 0 && (size_t)salen <= sizeof h.ss ?
+	    (socklen_t)salen : 0;
+	memset(&h.ss, 0, sizeof h.ss);
+	memcpy(&h.ss, sa, h.salen);
+	/* Counted now, so the limit holds; the worker counts it out. */
+	atomic_fetch_add(acc->nconns, 1);
+	acc->hand_off(&h, acc->arg);
+	acceptor_update(acc);
+}
+
+/*
+ * accept() failed for a reason libevent does not retry by itself (EMFILE,
+ * ENFILE, ENOBUFS...).  The pending connection stays readable, so keeping
+ * the listener on would spin: pause accepting for a moment instead.
+ */
+static void
+acceptor_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener		*l = arg;
+	struct acceptor		*acc = l->acceptor;
+	const struct timeval	 backoff = { ACCEPT_BACKOFF_SEC, 0 };
+	int			 err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	log_error("accept on %s failed: %s; pausing accepts for %d s",
+	    l->name, evutil_socket_error_to_string(err), ACCEPT_BACKOFF_SEC);
+	acc->backoff = 1;
+	acceptor_update(acc);
+	if (evtimer_add(acc->backoff_timer, &backoff) == -1) {
+		log_error("cannot arm the accept back-off timer");
+		acc->backoff = 0;
+		acceptor_update(acc);
+	}
+}
+
+static void
+acceptor_backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct acceptor	*acc = arg;
+
+	(void)fd;
+	(void)what;
+	acc->backoff = 0;
+	acceptor_update(acc);
+}
