@@ -53,7 +53,8 @@ static const struct option long_options[] = {
 /* The backends -B accepts, by libevent's names for them. */
 static const char *const backends[] = { "epoll", "poll", "select", NULL };
 
-static int	add_listen(struct config *, const char *, char *, size_t);
+static enum config_action
+		add_listen(struct config *, const char *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -110,14 +111,16 @@ config_usage(FILE *fp)
 }
 
 /*
- * Fill cfg from argv.  On CONFIG_ERROR, err holds one sentence for the user
- * and cfg holds nothing that needs freeing; otherwise call config_free().
+ * Fill cfg from argv.  On CONFIG_ERROR (or CONFIG_NOMEM), err holds one
+ * sentence for the user and cfg holds nothing that needs freeing;
+ * otherwise call config_free().
  */
 enum config_action
 config_parse(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen)
 {
 	enum config_action	 action = CONFIG_RUN;
+	enum config_action	 failure = CONFIG_ERROR, listened;
 	unsigned long		 value;
 	int			 ch, quiet = 0, verbose = 0;
 
@@ -134,8 +137,11 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'l':
-			if (add_listen(cfg, optarg, err, errlen) == -1)
+			if ((listened = add_listen(cfg, optarg, err,
+			    errlen)) != CONFIG_RUN) {
+				failure = listened;
 				goto fail;
+			}
 			break;
 		case 'b':
 			if (config_parse_uint(optarg, 1, CONFIG_BACKLOG_MAX,
@@ -287,14 +293,17 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 
 		snprintf(def, sizeof def, "%s:%d", CONFIG_DEFAULT_HOST,
 		    CONFIG_DEFAULT_PORT);
-		if (add_listen(cfg, def, err, errlen) == -1)
+		if ((listened = add_listen(cfg, def, err, errlen)) !=
+		    CONFIG_RUN) {
+			failure = listened;
 			goto fail;
+		}
 	}
 	return (action);
 
 fail:
 	config_free(cfg);
-	return (CONFIG_ERROR);
+	return (failure);
 }
 
 void
@@ -305,8 +314,8 @@ config_free(struct config *cfg)
 	cfg->nlisten = 0;
 }
 
-/* Parse one -l argument and append it. */
-static int
+/* Parse one -l argument and append it: CONFIG_RUN, or what failed. */
+static enum config_action
 add_listen(struct config *cfg, const char *spec, char *err, size_t errlen)
 {
 	struct addr_spec	*grown;
@@ -314,14 +323,14 @@ add_listen(struct config *cfg, const char *spec, char *err, size_t errlen)
 	grown = reallocarray(cfg->listen, cfg->nlisten + 1, sizeof *grown);
 	if (grown == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return (-1);
+		return (CONFIG_NOMEM);
 	}
 	cfg->listen = grown;
 	if (addr_parse(spec, CONFIG_DEFAULT_PORT, &cfg->listen[cfg->nlisten],
 	    err, errlen) == -1)
-		return (-1);
+		return (CONFIG_ERROR);
 	cfg->nlisten++;
-	return (0);
+	return (CONFIG_RUN);
 }
 
 /* One worker per online CPU, within 1..CONFIG_THREADS_MAX. */

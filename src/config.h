@@ -45,7 +45,8 @@ enum config_action {
 	CONFIG_RUN,		/* start the service */
 	CONFIG_HELP,		/* print help, exit 0 */
 	CONFIG_VERSION,		/* print version, exit 0 */
-	CONFIG_ERROR		/* usage error: report, exit EX_USAGE */
+	CONFIG_ERROR,		/* usage error: report, exit EX_USAGE */
+	CONFIG_NOMEM		/* out of memory: report, exit EX_OSERR */
 };
 
 enum config_action

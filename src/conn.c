@@ -54,6 +54,7 @@ static struct evbuffer *
 static ssize_t	conn_read(struct conn *, struct evbuffer *, size_t);
 static ssize_t	conn_read_direct(struct conn *, size_t);
 static void	conn_echoed(struct conn *, size_t);
+static int	conn_kick(struct conn *);
 static void	conn_hold_queue(struct conn *);
 static void	conn_hold_room(struct conn *);
 static void	conn_unhold(struct conn *);
@@ -235,7 +236,8 @@ conn_read_direct(struct conn *c, size_t room)
 		sent = 0;
 	}
 	if (sent < n && ((out = conn_queue(c)) == NULL ||
-	    evbuffer_add(out, w->scratch + sent, (size_t)(n - sent)) == -1)) {
+	    evbuffer_add(out, w->scratch + sent, (size_t)(n - sent)) == -1 ||
+	    conn_kick(c) == -1)) {
 		conn_close(c, "out of memory");
 		return (n);
 	}
@@ -283,7 +285,8 @@ conn_read(struct conn *c, struct evbuffer *buf, size_t room)
 		if (c->worker->cfg->uppercase)
 			transform_upper(vec[i].iov_base, vec[i].iov_len);
 	}
-	if (evbuffer_commit_space(buf, vec, nvec) == -1) {
+	if (evbuffer_commit_space(buf, vec, nvec) == -1 ||
+	    conn_kick(c) == -1) {
 		errno = ENOMEM;
 		return (-1);
 	}
@@ -328,6 +331,19 @@ conn_queue(struct conn *c)
 	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
 	c->bev = bev;
 	return (bufferevent_get_output(bev));
+}
+
+/*
+ * Make sure the bufferevent writes what was just queued.  It should see
+ * that by itself, through a callback on its output buffer; but libevent
+ * 2.1's bufferevent_socket_new() does not check that registering that
+ * callback succeeded, and without it queued echo would wait forever.
+ * On a write event already pending this costs a few tests.
+ */
+static int
+conn_kick(struct conn *c)
+{
+	return (bufferevent_enable(c->bev, EV_WRITE));
 }
 
 /* Called only while held by the queue or flushing: output fell low. */

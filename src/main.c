@@ -33,6 +33,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "evecho: %s\n"
 		    "Try 'evecho --help' for more information.\n", err);
 		return (EX_USAGE);
+	case CONFIG_NOMEM:
+		fprintf(stderr, "evecho: %s\n", err);
+		return (EX_OSERR);
 	case CONFIG_HELP:
 		config_usage(stdout);
 		config_free(&cfg);

@@ -405,7 +405,8 @@ server_control_cb(unsigned commands, void *arg)
 		log_warn("drain timeout: closed %u connection%s, %llu B of "
 		    "echo not sent", cut, cut == 1 ? "" : "s",
 		    (unsigned long long)atomic_load(&g->cut_bytes));
-	event_base_loopexit(srv->base, NULL);
+	/* Not loopexit, which allocates, and may fail to. */
+	event_base_loopbreak(srv->base);
 }
 
 /*

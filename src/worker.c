@@ -309,8 +309,9 @@ worker_finish(struct worker *w)
 	if (w->done)
 		return;
 	w->done = 1;
+	/* Not loopexit, which allocates, and may fail to. */
 	if (w->own_base)
-		event_base_loopexit(w->base, NULL);
+		event_base_loopbreak(w->base);
 	atomic_fetch_sub(&g->running, 1);
 	if (g->worker_done != NULL)
 		g->worker_done(g->arg);

@@ -560,6 +560,7 @@ static const struct error_case {
 					    "65535" },
 	{ { "-l", "[::1" },		"listen address '[::1' has '[' "
 					    "without ']'" },
+	{ { "-l", ":1", "-b", "0" },	BACKLOG_ERR("0") },
 	{ { "-l", ":1", "-l", "a b" },	"listen address 'a b': 'a b' is not a "
 					    "valid host name or address" },
 };

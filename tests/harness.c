@@ -260,6 +260,11 @@ harness_spawn(const char *const *argv, const struct spawn_opts *opts,
 	if (opts != NULL && opts->env != NULL &&
 	    putenv((char *)opts->env) != 0)
 		_exit(127);
+	for (i = 0; opts != NULL && opts->envv != NULL &&
+	    opts->envv[i] != NULL; i++) {
+		if (putenv((char *)opts->envv[i]) != 0)
+			_exit(127);
+	}
 	if (opts != NULL && opts->as_nobody && geteuid() == 0) {
 		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
 		    setuid(65534) == -1)

@@ -31,6 +31,7 @@ struct spawn_opts {
 	long		 nofile;	/* RLIMIT_NOFILE soft; 0: leave */
 	long		 nofile_hard;	/* RLIMIT_NOFILE hard; 0: = soft */
 	const char	*env;		/* one "NAME=value" to add; NULL: none */
+	const char *const *envv;	/* more of them, NULL-terminated */
 	int		 inherit_fds;	/* extra descriptors left open */
 };
 
