@@ -144,7 +144,12 @@ valid_host_name(const char *s)
 	return (1);
 }
 
-/* An IPv6 literal, optionally with a "%zone" suffix (fe80::1%eth0). */
+/*
+ * An IPv6 literal, optionally with a "%zone" suffix (fe80::1%eth0).  Read
+ * by the C library's inet_pton, as getaddrinfo will read it when resolving:
+ * libevent's own evutil_inet_pton takes a trailing ':' ("::1:") that the
+ * resolver then refuses.
+ */
 static int
 valid_ipv6_literal(const char *s)
 {
@@ -159,7 +164,7 @@ valid_ipv6_literal(const char *s)
 	addr[len] = '\0';
 	if (zone != NULL && (zone[1] == '\0' || !valid_host_name(zone + 1)))
 		return (0);
-	return (evutil_inet_pton(AF_INET6, addr, &in6) == 1);
+	return (inet_pton(AF_INET6, addr, &in6) == 1);
 }
 
 /*
