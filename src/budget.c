@@ -147,9 +147,12 @@ budget_room_slow(struct budget_account *a, size_t queued, size_t want)
 	struct budget	*b = a->budget;
 	size_t		 held, room;
 
-	if (queued >= BUDGET_SMALL_QUEUE &&
-	    atomic_load(&b->granted) >= b->greedy_limit)
-		goto wait;	/* big queues stop while the budget is tight */
+	if (atomic_load(&b->granted) >= b->greedy_limit) {
+		if (queued > 0)
+			goto wait;	/* until its own queue drains */
+		if (want > BUDGET_TIGHT_READ)
+			want = BUDGET_TIGHT_READ;
+	}
 	held = atomic_load_explicit(&a->used, memory_order_relaxed) +
 	    a->promised;
 	room = a->credit > held ? a->credit - held : 0;

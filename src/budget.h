@@ -13,10 +13,12 @@
  * budget.  A read that cannot be afforded waits; reading, never memory,
  * is what gives.
  *
- * Fairness: above three quarters of the budget, a connection whose own
- * queue holds BUDGET_SMALL_QUEUE or more grows no further, so the last
- * quarter stays for clients with little queued, whose echo goes on while
- * greedy ones hold the rest.
+ * Fairness: above three quarters of the budget, only a connection with
+ * nothing queued may read, and only BUDGET_TIGHT_READ bytes at a time.
+ * A client that keeps up with its echo has nothing queued, so it goes on
+ * being served from the last quarter while greedy ones hold the rest;
+ * each greedy one, once it has echo queued, waits for its own queue to
+ * drain, and can take no more than one small read of the last quarter.
  */
 #ifndef EVECHO_BUDGET_H
 #define EVECHO_BUDGET_H
@@ -25,7 +27,7 @@
 #include <stddef.h>
 
 #define BUDGET_CHUNK		(128 * 1024)	/* credit drawn at a time */
-#define BUDGET_SMALL_QUEUE	(64 * 1024)	/* a queue still "small" */
+#define BUDGET_TIGHT_READ	4096		/* reads in the last quarter */
 #define BUDGET_READ_MIN		512		/* the smallest read allowed */
 #define BUDGET_PER_THREAD_MIN	(512 * 1024)	/* least --max-memory per thread */
 
@@ -82,8 +84,9 @@ budget_room(struct budget_account *a, size_t queued, size_t want,
 	size_t	 held = atomic_load_explicit(&a->used,
 		    memory_order_relaxed) + a->promised;
 
-	if (queued < BUDGET_SMALL_QUEUE && a->credit >= held &&
-	    a->credit - held >= want_cost)
+	if (queued == 0 && a->credit >= held && a->credit - held >= want_cost &&
+	    atomic_load_explicit(&a->budget->granted, memory_order_relaxed) <
+	    a->budget->greedy_limit)
 		return (want);
 	return (budget_room_slow(a, queued, want));
 }

@@ -254,6 +254,13 @@ acceptor_stop(struct acceptor *acc)
 	acceptor_close(acc);
 }
 
+/* Connections refused so far for --max-conns-per-host. */
+unsigned long
+acceptor_refused(const struct acceptor *acc)
+{
+	return (hostcap_refused_total(acc->hosts));
+}
+
 /* Free everything; no connection may still refer to a listener. */
 void
 acceptor_free(struct acceptor *acc)

@@ -77,6 +77,8 @@ int	acceptor_listen(struct acceptor *, const struct addr_spec *, char *,
 void	acceptor_start(struct acceptor *, unsigned);
 void	acceptor_update(struct acceptor *);
 void	acceptor_stop(struct acceptor *);
+unsigned long
+	acceptor_refused(const struct acceptor *);
 void	acceptor_free(struct acceptor *);
 
 #endif /* EVECHO_LISTENER_H */

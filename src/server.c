@@ -158,11 +158,16 @@ fail:
 int
 server_run(struct server *srv)
 {
+	unsigned long	 refused;
+
 	if (event_base_dispatch(srv->base) == -1) {
 		log_error("event loop failed: %s; closing every connection "
 		    "and exiting", strerror(errno));
 		return (EX_SOFTWARE);
 	}
+	if ((refused = acceptor_refused(&srv->acceptor)) > 0)
+		log_msg(LOG_INFO, "refused %lu connection%s over "
+		    "--max-conns-per-host", refused, refused == 1 ? "" : "s");
 	if (srv->failed)
 		return (EX_SOFTWARE);
 	log_msg(LOG_INFO, "stopped");

@@ -200,6 +200,75 @@ START_TEST(test_idle_timeout)
 }
 END_TEST
 
+/*
+ * The idle timeout is precise: a connection closes no earlier than -t
+ * after its last byte moved, and no later than -t plus -t/8 (here 125 ms),
+ * whether it never sent anything or exchanged a byte a moment ago.  The
+ * client measures from before its last byte left and to after the close
+ * reached it, so its figures can only err long; the upper bound allows
+ * 250 ms more for a loaded machine's scheduling.
+ */
+START_TEST(test_idle_precise)
+{
+	static const char *const args[] = { "-v", "-t", "1", "-l",
+	    "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 b = 'p';
+	long		 t0, waited;
+	int		 fd, round;
+
+	evecho_must_start(&e, args);
+	for (round = 0; round < 4; round++) {
+		fd = tcp_connect_addr(e.addrs[0]);
+		ck_assert_int_ne(fd, -1);
+		t0 = now_ms();
+		if (round % 2 == 1) {	/* one byte, then quiet */
+			sleep_ms(300);
+			t0 = now_ms();
+			ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
+			ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS),
+			    0);
+		}
+		ck_assert_msg(recv_eof(fd, 10000) == 0, "not closed");
+		waited = now_ms() - t0;
+		ck_assert_msg(waited >= 1000 && waited <= 1000 + 125 + 250,
+		    "round %d (%s): closed %ld ms after the last byte, with "
+		    "-t 1", round, round % 2 ? "one byte" : "silent", waited);
+		close(fd);
+	}
+	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 4);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A -t so short that the coarse clock's tick would eat its slack (10 ms
+ * here) switches to the precise clock: 80 ms, give or take 10.
+ */
+START_TEST(test_idle_short)
+{
+	static const char *const args[] = { "-t", "0.08", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	unsigned char	 b = 's';
+	long		 t0, waited;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect_addr(e.addrs[0]);
+	ck_assert_int_ne(fd, -1);
+	t0 = now_ms();
+	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_msg(recv_eof(fd, 10000) == 0, "not closed");
+	waited = now_ms() - t0;
+	ck_assert_msg(waited >= 80 && waited <= 80 + 10 + 250, "closed %ld ms "
+	    "after the last byte, with -t 0.08", waited);
+	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* Traffic keeps a connection open well past -t. */
 START_TEST(test_idle_active_survives)
 {
@@ -719,6 +788,8 @@ limits_suite(void)
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_backpressure_small_queue);
 	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_idle_precise);
+	tcase_add_test(tc, test_idle_short);
 	tcase_add_test(tc, test_idle_active_survives);
 	tcase_add_test(tc, test_idle_slow_reader);
 	tcase_add_test(tc, test_idle_paused_slow_reader);
