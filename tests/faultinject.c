@@ -7,7 +7,11 @@
  *   EVECHO_FAULT_MALLOC_COUNT=K  ... and the K-1 after it (default 1)
  *   EVECHO_FAULT_MALLOC_FROM=W   count from "start" (exec) or "accept"
  *                                (the first accepted connection; default)
- *   EVECHO_FAULT_REPORT=1        at exit, say how many were counted
+ *   EVECHO_FAULT_REPORT=1        at exit, say how many were counted, and
+ *                                how many blocks allocated since the
+ *                                start are still not freed: a failure
+ *                                path that leaks leaves more than a run
+ *                                without failures
  *   EVECHO_FAULT_BACKTRACE=1     with each failure, the stack that asked
  *   EVECHO_FAULT_LOOP_THREAD=T   in the thread named T (evecho-w1...),
  *   EVECHO_FAULT_LOOP_FILE=F     once file F exists, make the event
@@ -44,12 +48,14 @@
 extern void	*__libc_malloc(size_t);
 extern void	*__libc_calloc(size_t, size_t);
 extern void	*__libc_realloc(void *, size_t);
+extern void	 __libc_free(void *);
 
 static long		 fault_malloc_nth;	/* 0: off */
 static long		 fault_malloc_count = 1;
 static int		 fault_from_start;
 static atomic_int	 fault_counting;
 static atomic_long	 fault_allocs;
+static atomic_long	 fault_live;	/* blocks not yet freed */
 static const char	*fault_loop_thread;
 static const char	*fault_loop_file;
 static const char	*fault_clock_file;
@@ -90,7 +96,8 @@ fault_fini(void)
 	if (!fault_report)
 		return;
 	len = snprintf(msg, sizeof msg, "faultinject: %ld allocations "
-	    "counted\n", atomic_load(&fault_allocs));
+	    "counted, %ld blocks live at exit\n", atomic_load(&fault_allocs),
+	    atomic_load(&fault_live));
 	if (write(STDERR_FILENO, msg, (size_t)len) == -1) {
 		/* nowhere to say it */
 	}
@@ -126,22 +133,49 @@ fault_alloc_fails(void)
 	return (1);
 }
 
+/* A block came into being (p not NULL): one more live. */
+static void *
+fault_born(void *p)
+{
+	if (p != NULL)
+		atomic_fetch_add(&fault_live, 1);
+	return (p);
+}
+
 void *
 malloc(size_t n)
 {
-	return (fault_alloc_fails() ? NULL : __libc_malloc(n));
+	return (fault_alloc_fails() ? NULL : fault_born(__libc_malloc(n)));
 }
 
 void *
 calloc(size_t n, size_t size)
 {
-	return (fault_alloc_fails() ? NULL : __libc_calloc(n, size));
+	return (fault_alloc_fails() ? NULL :
+	    fault_born(__libc_calloc(n, size)));
 }
 
 void *
 realloc(void *p, size_t n)
 {
-	return (fault_alloc_fails() ? NULL : __libc_realloc(p, n));
+	void	*q;
+
+	if (fault_alloc_fails())
+		return (NULL);
+	q = __libc_realloc(p, n);
+	if (p == NULL)
+		fault_born(q);
+	else if (n == 0 && q == NULL)
+		atomic_fetch_sub(&fault_live, 1);	/* freed */
+	return (q);
+}
+
+void
+free(void *p)
+{
+	if (p != NULL)
+		atomic_fetch_sub(&fault_live, 1);
+	__libc_free(p);
 }
 
 /* The first connection accepted starts the count of allocations. */
