@@ -47,8 +47,8 @@ static void	 budget_freefn(void *);
 static void	 budget_charge(struct budget_account *, size_t);
 static void	 budget_uncharge(struct budget_account *, size_t);
 static int	 budget_draw(struct budget_account *, size_t);
-static void	 budget_give_back(struct budget_account *);
 static void	 budget_wake_hungry(struct budget *);
+static void	 budget_wake_others(struct budget *, struct budget_account *);
 static int	 budget_cgroup_limit(uint64_t *);
 
 /* Route libevent's allocations through the budget; call before any other
@@ -85,7 +85,8 @@ budget_free(struct budget *b)
  * Open an account on b.  room(arg) runs on the account's own thread when
  * a reader waiting on it (a->waiting) may now have room; wake(arg) runs
  * on any thread when the budget, which could not give it credit, has
- * some again: it should get the account's thread to call room().
+ * some again, or when another account is hungry: it should get the
+ * account's thread to call budget_give_back(), then room().
  */
 void
 budget_account_init(struct budget_account *a, struct budget *b,
@@ -153,12 +154,18 @@ budget_room_slow(struct budget_account *a, size_t queued, size_t want)
 		if (want > BUDGET_TIGHT_READ)
 			want = BUDGET_TIGHT_READ;
 	}
+	/*
+	 * Allocations no read asked for (an event map growing, say) can
+	 * leave the account holding more than its credit: cover that too.
+	 */
 	held = atomic_load_explicit(&a->used, memory_order_relaxed) +
 	    a->promised;
+	if (a->credit < held + budget_read_cost(want) &&
+	    budget_draw(a, held + budget_read_cost(want) - a->credit) == -1 &&
+	    a->credit < held + budget_read_cost(BUDGET_READ_MIN))
+		(void)budget_draw(a, held + budget_read_cost(BUDGET_READ_MIN) -
+		    a->credit);
 	room = a->credit > held ? a->credit - held : 0;
-	if (room < budget_read_cost(want) &&
-	    budget_draw(a, budget_read_cost(want) - room) == 0)
-		room = a->credit - held;
 	while (want > BUDGET_READ_MIN && budget_read_cost(want) > room)
 		want /= 2;
 	if (budget_read_cost(want) <= room)
@@ -198,29 +205,51 @@ budget_draw(struct budget_account *a, size_t need)
 			return (-1);
 		/*
 		 * Say we are hungry, then look once more: whoever gives
-		 * credit back after this sees the flag and wakes us.
+		 * credit back after this sees the flag and wakes us.  The
+		 * first time, ask the other accounts to give back what they
+		 * hold spare, which they do only on their own threads.
 		 */
-		if (!atomic_exchange(&a->hungry, 1))
+		if (!atomic_exchange(&a->hungry, 1)) {
 			atomic_fetch_add(&b->hungry, 1);
+			budget_wake_others(b, a);
+		}
 		retried = 1;
 	}
 }
 
-/* Keep one chunk to spare; give the rest back, and wake who waits for it. */
-static void
+/*
+ * Give back credit held spare, keeping a chunk (so that the next reads
+ * need not draw again) unless some account is hungry; then wake those.
+ * On a's own thread.
+ */
+void
 budget_give_back(struct budget_account *a)
 {
 	size_t	 held = atomic_load_explicit(&a->used, memory_order_relaxed) +
 		    a->promised;
-	size_t	 spare;
+	int	 hungry = atomic_load(&a->budget->hungry) > 0;
+	size_t	 keep = hungry ? 0 : BUDGET_CHUNK, spare;
 
-	if (a->credit <= held || a->credit - held <= 2 * BUDGET_CHUNK)
+	if (a->credit <= held || a->credit - held <= (hungry ? 0 :
+	    2 * BUDGET_CHUNK))
 		return;
-	spare = a->credit - held - BUDGET_CHUNK;
+	spare = a->credit - held - keep;
 	a->credit -= spare;
 	atomic_fetch_sub(&a->budget->granted, spare);
-	if (atomic_load(&a->budget->hungry) > 0)
+	if (hungry)
 		budget_wake_hungry(a->budget);
+}
+
+/* Ask every account but a to give back what it holds spare. */
+static void
+budget_wake_others(struct budget *b, struct budget_account *a)
+{
+	unsigned	 i;
+
+	for (i = 0; i < b->naccounts; i++) {
+		if (b->accounts[i] != a && b->accounts[i]->wake != NULL)
+			b->accounts[i]->wake(b->accounts[i]->arg);
+	}
 }
 
 static void

@@ -66,6 +66,7 @@ void	budget_account_init(struct budget_account *, struct budget *,
 void	budget_account_enter(struct budget_account *);
 void	budget_account_leave(struct budget_account *);
 size_t	budget_room_slow(struct budget_account *, size_t, size_t);
+void	budget_give_back(struct budget_account *);
 size_t	budget_read_cost(size_t);
 size_t	budget_default_limit(char *, size_t);
 size_t	budget_min_limit(unsigned);

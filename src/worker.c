@@ -228,8 +228,11 @@ worker_mailbox_cb(unsigned commands, void *arg)
 		worker_close_all(w, "drain timeout", 1);
 	if (commands & WORKER_ABORT)
 		worker_close_all(w, "exiting after a failure", 0);
-	if (commands & WORKER_ROOM)
+	if (commands & WORKER_ROOM) {
+		/* Another account is hungry, or credit came back for us. */
+		budget_give_back(&w->account);
 		worker_resume_waiting(w);
+	}
 }
 
 /* Turn an accepted socket into a connection of w. */

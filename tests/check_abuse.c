@@ -175,14 +175,22 @@ polite_exchange(const char *addr, size_t len, size_t piece, int timeout_ms)
 
 /*
  * Greedy clients cannot starve the rest: while they hold the budget, a
- * client with little queued still gets its echo, at once, because the
- * last quarter of the budget is kept for small queues.
+ * client with nothing queued still gets its echo, at once, because the
+ * last quarter of the budget is kept for such clients.  With several
+ * workers, credit one of them holds spare goes to the one in need.
  */
 START_TEST(test_budget_fair)
 {
-	static const char *const args[] = { "-vv", "--max-memory", "2M",
-	    "--threads", "1", "-l", "127.0.0.1:0", NULL };
-	const int	 n = 10;
+	/*
+	 * One worker and ten greedy clients; or four workers and three,
+	 * on workers 0 to 2, so that the polite client lands on worker 3,
+	 * which holds no credit while the others may hold some spare.
+	 */
+	static const char *const threads[] = { "1", "4" };
+	static const int greedy[] = { 10, 3 };
+	const char	*args[] = { "-vv", "--max-memory", "2M", "--threads",
+	    threads[_i], "-l", "127.0.0.1:0", NULL };
+	const int	 n = greedy[_i];
 	struct greedy	*g;
 	struct evecho	 e;
 	long		 t0;
@@ -363,7 +371,7 @@ abuse_suite(void)
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_budget_bounds_memory);
-	tcase_add_test(tc, test_budget_fair);
+	tcase_add_loop_test(tc, test_budget_fair, 0, 2);
 	tcase_add_test(tc, test_budget_default);
 	tcase_add_test(tc, test_per_host_cap);
 	suite_add_tcase(s, tc);
