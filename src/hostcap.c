@@ -136,9 +136,8 @@ hostcap_release(struct hostcap_entry *e)
 
 /* Whether to log a refusal of e's host now: at most once a minute. */
 int
-hostcap_should_warn(struct hostcap *hc, struct hostcap_entry *e, time_t now)
+hostcap_should_warn(struct hostcap_entry *e, time_t now)
 {
-	(void)hc;
 	if (e->warned != 0 && now - e->warned < HOSTCAP_WARN_INTERVAL)
 		return (0);
 	e->warned = now;

@@ -31,8 +31,7 @@ enum hostcap_result
 		 hostcap_take(struct hostcap *, const struct sockaddr *,
 		    struct hostcap_entry **);
 void		 hostcap_release(struct hostcap_entry *);
-int		 hostcap_should_warn(struct hostcap *, struct hostcap_entry *,
-		    time_t);
+int		 hostcap_should_warn(struct hostcap_entry *, time_t);
 unsigned long	 hostcap_refused(const struct hostcap_entry *);
 unsigned long	 hostcap_refused_total(const struct hostcap *);
 const char	*hostcap_name(const struct hostcap_entry *, char *, size_t);

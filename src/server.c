@@ -1,6 +1,6 @@
 /*
  * server.c: the service as a whole, in the main thread: it sets up the
- * event loop, the listeners (listener.c), the workers (one per --threads,
+ * event loop, the listeners (acceptor.c), the workers (one per --threads,
  * each with its own event loop and thread; a single worker shares this
  * loop), the memory budget and the connection limit; then runs until a
  * signal asks it to stop: close the listeners, let every connection
@@ -30,7 +30,7 @@
 #include "budget.h"
 #include "config.h"
 #include "fdlimit.h"
-#include "listener.h"
+#include "acceptor.h"
 #include "log.h"
 #include "mailbox.h"
 #include "server.h"

@@ -21,7 +21,7 @@
 
 #include "budget.h"
 #include "idle.h"
-#include "listener.h"
+#include "acceptor.h"
 #include "mailbox.h"
 
 struct config;

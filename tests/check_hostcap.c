@@ -122,14 +122,14 @@ START_TEST(test_warn_once_a_minute)
 
 	ck_assert_int_eq(take(hc, "192.0.2.9", &e), HOSTCAP_OK);
 	ck_assert_int_eq(take(hc, "192.0.2.9", &e), HOSTCAP_FULL);
-	ck_assert_int_eq(hostcap_should_warn(hc, e, t), 1);
-	ck_assert_int_eq(hostcap_should_warn(hc, e, t + 1), 0);
-	ck_assert_int_eq(hostcap_should_warn(hc, e, t + 59), 0);
-	ck_assert_int_eq(hostcap_should_warn(hc, e, t + 60), 1);
-	ck_assert_int_eq(hostcap_should_warn(hc, e, t + 61), 0);
+	ck_assert_int_eq(hostcap_should_warn(e, t), 1);
+	ck_assert_int_eq(hostcap_should_warn(e, t + 1), 0);
+	ck_assert_int_eq(hostcap_should_warn(e, t + 59), 0);
+	ck_assert_int_eq(hostcap_should_warn(e, t + 60), 1);
+	ck_assert_int_eq(hostcap_should_warn(e, t + 61), 0);
 	/* Each host has its own minute. */
 	ck_assert_int_eq(take(hc, "192.0.2.10", &other), HOSTCAP_OK);
-	ck_assert_int_eq(hostcap_should_warn(hc, other, t + 61), 1);
+	ck_assert_int_eq(hostcap_should_warn(other, t + 61), 1);
 	hostcap_free(hc);
 }
 END_TEST

@@ -1,5 +1,5 @@
 /*
- * listener.c: the listening sockets and the accept path, on the
+ * acceptor.c: the listening sockets and the accept path, on the
  * acceptor's event loop (the main thread).
  *
  * One acceptor serves every listener.  It accepts while fewer than
@@ -29,7 +29,7 @@
 #include "addr.h"
 #include "config.h"
 #include "hostcap.h"
-#include "listener.h"
+#include "acceptor.h"
 #include "log.h"
 #include "net.h"
 
@@ -306,7 +306,7 @@ acceptor_admit(struct acceptor *acc, evutil_socket_t fd,
 	case HOSTCAP_OK:
 		return (0);
 	case HOSTCAP_FULL:
-		if (hostcap_should_warn(acc->hosts, *host, time(NULL))) {
+		if (hostcap_should_warn(*host, time(NULL))) {
 			hostcap_name(*host, name, sizeof name);
 			log_warn("host %s is at --max-conns-per-host %u; "
 			    "closing its new connections (%lu so far)", name,

@@ -1,11 +1,11 @@
 /*
- * listener.h: the listening sockets and the accept path: opening a
+ * acceptor.h: the listening sockets and the accept path: opening a
  * listener for every address of every -l, accepting while there is room,
  * pausing on accept errors, refusing hosts over their cap, and handing
  * each accepted socket on with the listener it came from.
  */
-#ifndef EVECHO_LISTENER_H
-#define EVECHO_LISTENER_H
+#ifndef EVECHO_ACCEPTOR_H
+#define EVECHO_ACCEPTOR_H
 
 #include <sys/socket.h>
 
@@ -81,4 +81,4 @@ unsigned long
 	acceptor_refused(const struct acceptor *);
 void	acceptor_free(struct acceptor *);
 
-#endif /* EVECHO_LISTENER_H */
+#endif /* EVECHO_ACCEPTOR_H */
