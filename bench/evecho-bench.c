@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "bench_load.h"
+#include "cli.h"
 #include "bench_opts.h"
 #include "bench_report.h"
 #include "bench_run.h"
@@ -37,8 +38,7 @@ main(int argc, char **argv)
 
 	switch (opts_parse(&opts, argc, argv, err, sizeof err)) {
 	case OPTS_ERROR:
-		fprintf(stderr, "evecho-bench: %s\n"
-		    "Try 'evecho-bench --help' for more information.\n", err);
+		cli_error("evecho-bench", err, 1);
 		return (EX_USAGE);
 	case OPTS_HELP:
 		opts_usage(stdout);
@@ -59,16 +59,16 @@ main(int argc, char **argv)
 	}
 	if ((status = target_probe(&opts.target, LOAD_CONNECT_TIMEOUT_MS, err,
 	    sizeof err)) != EX_OK) {
-		fprintf(stderr, "evecho-bench: %s\n", err);
+		cli_error("evecho-bench", err, 0);
 		return (status);
 	}
 	if (run_raise_nofile(&opts, err, sizeof err) == -1) {
-		fprintf(stderr, "evecho-bench: %s\n", err);
+		cli_error("evecho-bench", err, 0);
 		return (EX_OSERR);
 	}
 	if ((status = run_bench(&opts, isatty(STDERR_FILENO), &total, err,
 	    sizeof err)) != EX_OK) {
-		fprintf(stderr, "evecho-bench: %s\n", err);
+		cli_error("evecho-bench", err, 0);
 		return (status);
 	}
 

@@ -1,6 +1,7 @@
 /*
  * cli.c: what evecho and evecho-bench share on the command line: the
- * wording of getopt_long's complaints, so both programs say the same.
+ * wording of getopt_long's complaints, so both programs say the same, and
+ * errors printed as one line whatever bytes the user typed.
  */
 #include "autoconfig.h"
 
@@ -84,4 +85,53 @@ cli_bad_option(const struct option *longopts, int ch, char **argv,
 	else
 		snprintf(err, errlen, "unknown option character 0x%02x",
 		    (unsigned)optopt & 0xff);
+}
+
+/*
+ * msg with its control characters written as C escapes (\n, \t, \x1b),
+ * so that what a user typed, quoted back in an error, can neither break
+ * the one line an error is nor send the terminal an escape sequence.
+ * Cut short, not overrun, if out is too small.
+ */
+const char *
+cli_escape(const char *msg, char *out, size_t outlen)
+{
+	const unsigned char	*p;
+	char			 esc[8];
+	size_t			 len = 0, n;
+
+	if (outlen == 0)
+		return (out);
+	for (p = (const unsigned char *)msg; *p != '\0'; p++) {
+		if (*p == '\n')
+			snprintf(esc, sizeof esc, "\\n");
+		else if (*p == '\t')
+			snprintf(esc, sizeof esc, "\\t");
+		else if (*p == '\r')
+			snprintf(esc, sizeof esc, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof esc, "\\x%02x", *p);
+		else {
+			esc[0] = (char)*p;
+			esc[1] = '\0';
+		}
+		n = strlen(esc);
+		if (len + n >= outlen)
+			break;
+		memcpy(out + len, esc, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return (out);
+}
+
+/* "prog: msg" on stderr, one line; with hint, where to read more. */
+void
+cli_error(const char *prog, const char *msg, int hint)
+{
+	char	 line[2048];
+
+	fprintf(stderr, "%s: %s\n", prog, cli_escape(msg, line, sizeof line));
+	if (hint)
+		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 }

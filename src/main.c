@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "budget.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -30,11 +31,10 @@ main(int argc, char **argv)
 	budget_install();	/* before libevent allocates anything */
 	switch (config_parse(&cfg, argc, argv, err, sizeof err)) {
 	case CONFIG_ERROR:
-		fprintf(stderr, "evecho: %s\n"
-		    "Try 'evecho --help' for more information.\n", err);
+		cli_error("evecho", err, 1);
 		return (EX_USAGE);
 	case CONFIG_NOMEM:
-		fprintf(stderr, "evecho: %s\n", err);
+		cli_error("evecho", err, 0);
 		return (EX_OSERR);
 	case CONFIG_HELP:
 		config_usage(stdout);
@@ -59,7 +59,7 @@ main(int argc, char **argv)
 	log_init(cfg.verbosity);
 
 	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK) {
-		fprintf(stderr, "evecho: %s\n", err);
+		cli_error("evecho", err, 0);
 		config_free(&cfg);
 		return (status);
 	}

@@ -12,6 +12,7 @@
 
 #include <check.h>
 
+#include "cli.h"
 #include "config.h"
 #include "harness.h"
 #include "log.h"
@@ -761,6 +762,31 @@ START_TEST(test_parse_size)
 END_TEST
 
 /* With max ULONG_MAX, the largest count of each unit fits; one more not. */
+/* cli_escape(): control characters as C escapes, the rest as it is. */
+START_TEST(test_escape)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "", "" }, { "plain", "plain" }, { "a\nb", "a\\nb" },
+		{ "tab\there", "tab\\there" }, { "cr\r", "cr\\r" },
+		{ "\033[31m", "\\x1b[31m" }, { "\x7f", "\\x7f" },
+		{ "\x01\x1f", "\\x01\\x1f" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },	/* UTF-8 stays */
+		{ "back\\slash", "back\\slash" },
+	};
+	char	 buf[64], small[5];
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(cli_escape(cases[i].in, buf, sizeof buf),
+		    cases[i].want);
+	/* Cut short at a whole escape, terminated, never overrun. */
+	ck_assert_str_eq(cli_escape("ab\ncd", small, sizeof small), "ab\\n");
+	ck_assert_str_eq(cli_escape("abc\n", small, sizeof small), "abc");
+}
+END_TEST
+
 /* config_format_size(): exact units where it can, one decimal where not. */
 START_TEST(test_format_size)
 {
@@ -937,6 +963,7 @@ config_suite(void)
 	    sizeof size_cases / sizeof size_cases[0]);
 	tcase_add_test(tc_numbers, test_parse_size_overflow);
 	tcase_add_test(tc_numbers, test_format_size);
+	tcase_add_test(tc_numbers, test_escape);
 	tcase_add_loop_test(tc_numbers, test_parse_seconds, 0,
 	    sizeof seconds_cases / sizeof seconds_cases[0]);
 	tcase_add_test(tc_numbers, test_parse_seconds_ms_overflow);

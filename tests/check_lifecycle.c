@@ -131,6 +131,19 @@ static const struct {
 	    "IPv6 address" },
 	{ { "-l", "bad host:1" }, "listen address 'bad host:1': 'bad host' is "
 	    "not a valid host name or address" },
+	/* What the user typed is quoted back on one line, escapes shown. */
+	{ { "-l", "a\nb" }, "listen address 'a\\nb': 'a\\nb' is not a valid "
+	    "host name or address" },
+	{ { "-B", "\033[31mred" }, "unknown backend '\\x1b[31mred' for "
+	    "--backend: expected epoll, poll or select" },
+	{ { "--max-memory", "512k" }, "invalid value '512k' for --max-memory: "
+	    "expected bytes from 1M to 1024G, with an optional k, M or G "
+	    "suffix" },
+	{ { "--max-memory", "1M", "--threads", "4" }, "--max-memory 1M is too "
+	    "small for 4 threads: give at least 2M, or fewer --threads" },
+	{ { "--max-conns-per-host", "x" }, "invalid value 'x' for "
+	    "--max-conns-per-host: expected a whole number from 0 (no cap) to "
+	    "10000000" },
 };
 
 START_TEST(test_bad_flags)
