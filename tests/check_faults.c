@@ -204,6 +204,21 @@ fault_log_number(struct evecho *e, const char *needle)
 }
 
 /*
+ * A clean exit, leaving no more blocks allocated than live0, what a run
+ * without failures leaves: whatever failed leaked nothing.
+ */
+static void
+fault_exit_no_leak(struct evecho *e, const char *what, long live0)
+{
+	long	 live;
+
+	fault_clean_exit(e, what);
+	live = fault_log_number(e, "allocations counted, ");
+	ck_assert_msg(live >= 0 && live <= live0, "%s: %ld blocks left at "
+	    "exit, %ld without failures: a leak", what, live, live0);
+}
+
+/*
  * A failed allocation after start-up costs at most the connection that
  * needed it, with a line in the log saying why; every other client's
  * echo stays exact, evecho serves new clients afterwards, and it exits
@@ -221,7 +236,7 @@ START_TEST(test_alloc_failures)
 	struct spawn_opts opts = { .envv = env };
 	struct evecho	 e;
 	long		 total, n, step, injected = 0, cut_runs = 0;
-	long		 live0, live;
+	long		 live0;
 	int		 cut, burst, tries;
 
 	if (!fault_usable("test_alloc_failures", 1))
@@ -271,11 +286,7 @@ START_TEST(test_alloc_failures)
 			    99) != ECHOED; tries++)
 				ck_assert_msg(tries < (burst ? 60 : 1),
 				    "%s: no echo afterwards", fault_run);
-			fault_clean_exit(&e, nth);
-			live = fault_log_number(&e, "allocations counted, ");
-			ck_assert_msg(live >= 0 && live <= live0, "%s: %ld "
-			    "blocks left at exit, %ld without failures: a "
-			    "leak", fault_run, live, live0);
+			fault_exit_no_leak(&e, fault_run, live0);
 			evecho_stop(&e);
 		}
 	}
@@ -299,7 +310,7 @@ START_TEST(test_alloc_failures_startup)
 	char		 nth[64], out[256], err[2048];
 	struct spawn_opts opts = { .envv = env };
 	int		 status, n, failed = 0;
-	long		 live, live0;
+	long		 live0;
 
 	if (!fault_usable("test_alloc_failures_startup", 1))
 		return;
@@ -326,11 +337,7 @@ START_TEST(test_alloc_failures_startup)
 		if (evecho_spawn(&e, args, &opts) == -1)
 			ck_abort_msg("cannot start evecho");
 		if (evecho_wait_log(&e, " ready: ", HARNESS_START_MS) == 0) {
-			fault_clean_exit(&e, nth);
-			live = fault_log_number(&e, "allocations counted, ");
-			ck_assert_msg(live >= 0 && live <= live0, "%s: %ld "
-			    "blocks left at exit, %ld without failures: a "
-			    "leak", nth, live, live0);
+			fault_exit_no_leak(&e, nth, live0);
 			evecho_stop(&e);
 			continue;
 		}
