@@ -81,6 +81,7 @@ conn_new(struct worker *w, const struct handoff *h)
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		goto fail;
 	c->worker = w;
+	c->fd = h->fd;
 	c->listener = h->from;
 	c->state = CONN_ECHOING;
 	c->hold = CONN_READING;
@@ -159,7 +160,7 @@ conn_close(struct conn *c, const char *reason)
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
 	else
-		evutil_closesocket(event_get_fd(&c->ev_read));
+		evutil_closesocket(c->fd);
 	hostcap_release(c->host);
 	free(c);
 	worker_conn_closed(w);
@@ -219,7 +220,7 @@ conn_read_direct(struct conn *c, size_t room)
 	struct worker	*w = c->worker;
 	struct evbuffer	*out;
 	ssize_t		 n, sent;
-	int		 fd = event_get_fd(&c->ev_read);
+	int		 fd = c->fd;
 
 	if ((n = read(fd, w->scratch, room)) <= 0)
 		return (n);
@@ -270,7 +271,7 @@ conn_read(struct conn *c, struct evbuffer *buf, size_t room)
 		iov[i].iov_len = vec[i].iov_len < left ? vec[i].iov_len : left;
 		left -= iov[i].iov_len;
 	}
-	n = readv(event_get_fd(&c->ev_read), iov, nvec);
+	n = readv(c->fd, iov, nvec);
 	if (n <= 0) {
 		int saved_errno = errno;
 
@@ -325,7 +326,7 @@ conn_queue(struct conn *c)
 	if (c->bev != NULL)
 		return (bufferevent_get_output(c->bev));
 	bev = bufferevent_socket_new(c->worker->base,
-	    event_get_fd(&c->ev_read), BEV_OPT_CLOSE_ON_FREE);
+	    c->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return (NULL);
 	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
@@ -506,7 +507,7 @@ conn_flushed(struct conn *c)
 		conn_close(c, "closed by client");
 		return;
 	}
-	if (shutdown(event_get_fd(&c->ev_read), SHUT_WR) == -1) {
+	if (shutdown(c->fd, SHUT_WR) == -1) {
 		conn_close(c, strerror(errno));
 		return;
 	}
@@ -531,7 +532,7 @@ conn_idle_sample(struct idle_entry *e, struct idle_sample *s, void *arg)
 	size_t			 pending = conn_pending(c);
 
 	(void)arg;
-	if (net_progress(event_get_fd(&c->ev_read), &p) == 0) {
+	if (net_progress(c->fd, &p) == 0) {
 		s->acked = p.acked;
 		s->ack_age_ms = p.ack_age_ms;
 		s->in_flight = p.in_flight || pending > 0;

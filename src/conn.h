@@ -54,6 +54,7 @@ struct conn {
 	struct idle_entry	 idle;		/* its place for -t */
 	uint64_t		 bytes_in;	/* read from the client */
 	uint64_t		 opened_ms;	/* for the duration logged */
+	evutil_socket_t		 fd;		/* the socket */
 	uint32_t		 promised;	/* budget room held for it */
 	uint8_t			 state;		/* enum conn_state */
 	uint8_t			 hold;		/* enum conn_hold */
