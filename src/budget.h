@@ -9,8 +9,10 @@
  * shared counter is touched once per chunk, not per allocation.  Before a
  * connection reads, it asks its account how much it may read
  * (budget_room()): enough room for the worst that read could allocate,
- * so the memory held never passes the credit drawn, nor the credit the
- * budget.  A read that cannot be afforded waits; reading, never memory,
+ * so the memory held does not pass the credit drawn, nor the credit the
+ * budget.  (Only what no read asks for, such as libevent's event map
+ * growing with a new connection, can run ahead; the next read covers it
+ * first.)  A read that cannot be afforded waits; reading, never memory,
  * is what gives.
  *
  * Fairness: above three quarters of the budget, only a connection with
@@ -35,7 +37,8 @@ struct budget_account;
 
 struct budget {
 	size_t			 limit;		/* --max-memory */
-	size_t			 greedy_limit;	/* big queues stop above it */
+	size_t			 greedy_limit;	/* above it, only empty queues
+						   read, and little */
 	atomic_size_t		 granted;	/* credit the accounts hold */
 	atomic_uint		 hungry;	/* accounts waiting for credit */
 	struct budget_account	**accounts;
