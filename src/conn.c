@@ -466,14 +466,22 @@ conn_resume(struct conn *c)
 	}
 }
 
-/* Room held for c's next read goes back to its worker. */
+/*
+ * Room held for c's next read goes back to its worker: to the next reader
+ * waiting, if any.  Nothing else would tell them, since a read echoed
+ * straight back allocates nothing, so frees nothing either.
+ */
 static void
 conn_unpromise(struct conn *c)
 {
+	struct worker	*w = c->worker;
+
 	if (c->promised == 0)
 		return;
-	c->worker->account.promised -= c->promised;
+	w->account.promised -= c->promised;
 	c->promised = 0;
+	if (w->account.waiting && !TAILQ_EMPTY(&w->waiting))
+		worker_room_later(w);
 }
 
 /* No more input will be echoed: send what is queued, then end. */

@@ -332,17 +332,21 @@ worker_release_slot(struct worker *w)
 }
 
 /*
- * From the budget, on our thread, inside whatever freed memory: readers
- * wait for room, and there may be some.  Resume them from the loop, not
- * from in here.
+ * Readers wait for room, and there may be some: resume them from the
+ * loop, soon, not from whatever freed it (inside libevent, maybe).
  */
+void
+worker_room_later(struct worker *w)
+{
+	if (w->room_ready)
+		event_active(&w->room_ev, EV_TIMEOUT, 0);
+}
+
+/* From the budget, on our thread: memory came free. */
 static void
 worker_budget_room(void *arg)
 {
-	struct worker	*w = arg;
-
-	if (w->room_ready)
-		event_active(&w->room_ev, EV_TIMEOUT, 0);
+	worker_room_later(arg);
 }
 
 /* From the budget, on any thread: credit came back that we wanted. */

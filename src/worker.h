@@ -88,6 +88,7 @@ int	worker_start(struct worker *);
 void	worker_hand_off(struct worker *, const struct handoff *);
 void	worker_post(struct worker *, unsigned);
 void	worker_conn_closed(struct worker *);
+void	worker_room_later(struct worker *);
 void	worker_join(struct worker *);
 void	worker_free(struct worker *);
 

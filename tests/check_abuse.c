@@ -34,12 +34,12 @@ struct greedy {
 };
 
 /*
- * Open n clients that each send len bytes and read nothing, until the
- * server stops taking more from them all; every byte they sent stays
- * owed to them.
+ * Open n clients, with receive buffers of rcvbuf bytes, that each send
+ * len bytes and read nothing, until the server stops taking more from
+ * them all; every byte they sent stays owed to them.
  */
 static struct greedy *
-greedy_start(const char *addr, int n, size_t len)
+greedy_start(const char *addr, int n, size_t len, int rcvbuf)
 {
 	struct greedy	*g;
 	long		 last, deadline = now_ms() + IO_TIMEOUT_MS;
@@ -49,7 +49,7 @@ greedy_start(const char *addr, int n, size_t len)
 	g = calloc((size_t)n, sizeof *g);
 	ck_assert_ptr_nonnull(g);
 	for (i = 0; i < n; i++) {
-		g[i].fd = tcp_connect_buffers(addr, 0, GREEDY_BUF);
+		g[i].fd = tcp_connect_buffers(addr, 0, rcvbuf);
 		ck_assert_int_ne(g[i].fd, -1);
 		ck_assert_int_eq(set_nonblocking(g[i].fd), 0);
 		g[i].data = pattern_new(len, 100 + (uint32_t)i);
@@ -138,7 +138,7 @@ START_TEST(test_budget_bounds_memory)
 	evecho_must_start(&e, args);
 	ck_assert_int_eq(evecho_wait_log(&e, "memory 4M,", 0), 0);
 	rss0 = evecho_rss_kb(&e);
-	g = greedy_start(e.addrs[0], n, 8 * MIB);
+	g = greedy_start(e.addrs[0], n, 8 * MIB, GREEDY_BUF);
 	rss1 = evecho_rss_kb(&e);
 	fprintf(stderr, "test_budget_bounds_memory: %d clients sent without "
 	    "reading; RSS %ld -> %ld KiB\n", n, rss0, rss1);
@@ -150,6 +150,25 @@ START_TEST(test_budget_bounds_memory)
 		    "KiB with --max-memory 4M", rss1 - rss0);
 	greedy_finish(g, n);
 	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Hundreds of clients share a budget of a few KiB each: however they
+ * wait for room, none is left waiting once they all read, though a read
+ * echoed straight back frees no memory to say room has come.
+ */
+START_TEST(test_budget_no_starving)
+{
+	static const char *const args[] = { "--max-memory", "1M",
+	    "--threads", "2", "-l", "127.0.0.1:0", NULL };
+	struct greedy	*g;
+	struct evecho	 e;
+
+	evecho_must_start(&e, args);
+	g = greedy_start(e.addrs[0], 300, 4 * MIB, 4096);
+	greedy_finish(g, 300);
 	evecho_stop(&e);
 }
 END_TEST
@@ -197,7 +216,7 @@ START_TEST(test_budget_fair)
 	int		 i;
 
 	evecho_must_start(&e, args);
-	g = greedy_start(e.addrs[0], n, 8 * MIB);
+	g = greedy_start(e.addrs[0], n, 8 * MIB, GREEDY_BUF);
 	ck_assert_msg(evecho_wait_log(&e, "waits for memory", 1000) == 0,
 	    "the greedy clients never met the budget");
 	t0 = now_ms();
@@ -372,6 +391,7 @@ abuse_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_budget_bounds_memory);
 	tcase_add_loop_test(tc, test_budget_fair, 0, 2);
+	tcase_add_test(tc, test_budget_no_starving);
 	tcase_add_test(tc, test_budget_default);
 	tcase_add_test(tc, test_per_host_cap);
 	suite_add_tcase(s, tc);
