@@ -49,7 +49,7 @@ greedy_start(const char *addr, int n, size_t len, int rcvbuf)
 	g = calloc((size_t)n, sizeof *g);
 	ck_assert_ptr_nonnull(g);
 	for (i = 0; i < n; i++) {
-		g[i].fd = tcp_connect_buffers(addr, 0, rcvbuf);
+		g[i].fd = tcp_connect_buffers(addr, GREEDY_BUF, rcvbuf);
 		ck_assert_int_ne(g[i].fd, -1);
 		ck_assert_int_eq(set_nonblocking(g[i].fd), 0);
 		g[i].data = pattern_new(len, 100 + (uint32_t)i);
@@ -78,46 +78,80 @@ greedy_start(const char *addr, int n, size_t len, int rcvbuf)
 	return (g);
 }
 
-/* Now every greedy client reads: each gets all it sent, exact. */
+/* Read what greedy client c has waiting; fail on a wrong byte or EOF. */
 static void
-greedy_finish(struct greedy *g, int n)
+greedy_read(struct greedy *c, int i)
 {
 	unsigned char	 buf[65536];
+	ssize_t		 k;
+
+	while (c->got < c->len) {
+		k = recv(c->fd, buf, sizeof buf, 0);
+		ck_assert_msg(k != 0, "client %d: EOF after %zu of %zu bytes",
+		    i, c->got, c->len);
+		if (k < 0) {
+			ck_assert_msg(errno == EAGAIN, "client %d: %s", i,
+			    strerror(errno));
+			return;
+		}
+		ck_assert_msg(c->got + (size_t)k <= c->sent && memcmp(buf,
+		    c->data + c->got, (size_t)k) == 0, "client %d: wrong bytes "
+		    "at offset %zu", i, c->got);
+		c->got += (size_t)k;
+	}
+}
+
+/*
+ * Now every greedy client reads, and sends what it had left, then with
+ * half_close shuts down its sending side: each gets all it sent, exact.
+ */
+static void
+greedy_finish(struct greedy *g, int n, int half_close)
+{
+	struct pollfd	*pfd;
 	long		 deadline = now_ms() + 2 * IO_TIMEOUT_MS;
 	ssize_t		 k;
-	int		 i, left;
+	int		*idx, i, m;
 
-	do {
-		ck_assert_msg(now_ms() < deadline, "greedy clients never got "
-		    "all their echo");
-		for (i = 0, left = 0; i < n; i++) {
-			if (g[i].sent < g[i].len && (k = send(g[i].fd,
-			    g[i].data + g[i].sent, g[i].len - g[i].sent,
-			    MSG_NOSIGNAL)) > 0)
-				g[i].sent += (size_t)k;
+	pfd = calloc((size_t)n, sizeof *pfd);
+	idx = calloc((size_t)n, sizeof *idx);
+	ck_assert(pfd != NULL && idx != NULL);
+	for (i = 0; half_close && i < n; i++) {
+		if (g[i].sent == g[i].len)
+			shutdown(g[i].fd, SHUT_WR);
+	}
+	for (;;) {
+		for (i = 0, m = 0; i < n; i++) {
 			if (g[i].got == g[i].len)
 				continue;
-			left++;
-			k = recv(g[i].fd, buf, sizeof buf, 0);
-			ck_assert_msg(k != 0, "client %d: EOF after %zu of %zu "
-			    "bytes", i, g[i].got, g[i].len);
-			if (k < 0) {
-				ck_assert_int_eq(errno, EAGAIN);
-				continue;
-			}
-			ck_assert_msg(g[i].got + (size_t)k <= g[i].sent &&
-			    memcmp(buf, g[i].data + g[i].got, (size_t)k) == 0,
-			    "client %d: wrong bytes at offset %zu", i,
-			    g[i].got);
-			g[i].got += (size_t)k;
+			pfd[m].fd = g[i].fd;
+			pfd[m].events = POLLIN | (g[i].sent < g[i].len ?
+			    POLLOUT : 0);
+			idx[m++] = i;
 		}
-		if (left > 0)
-			sleep_ms(1);
-	} while (left > 0);
+		if (m == 0)
+			break;
+		ck_assert_msg(now_ms() < deadline, "%d greedy clients never "
+		    "got all their echo", m);
+		ck_assert_int_ne(poll(pfd, (nfds_t)m, 100), -1);
+		for (i = 0; i < m; i++) {
+			struct greedy *c = &g[idx[i]];
+
+			if ((pfd[i].revents & POLLOUT) && (k = send(c->fd,
+			    c->data + c->sent, c->len - c->sent,
+			    MSG_NOSIGNAL)) > 0 && (c->sent += (size_t)k) ==
+			    c->len && half_close)
+				shutdown(c->fd, SHUT_WR);
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				greedy_read(c, idx[i]);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		close(g[i].fd);
 		free(g[i].data);
 	}
+	free(pfd);
+	free(idx);
 	free(g);
 }
 
@@ -148,7 +182,7 @@ START_TEST(test_budget_bounds_memory)
 	if (!harness_wrapped("test_budget_bounds_memory: RSS"))
 		ck_assert_msg(rss1 - rss0 < 4 * 1024 + 1536, "RSS grew by %ld "
 		    "KiB with --max-memory 4M", rss1 - rss0);
-	greedy_finish(g, n);
+	greedy_finish(g, n, 0);
 	ck_assert_int_eq(evecho_wait_exit(&e, 0, NULL), -1);
 	evecho_stop(&e);
 }
@@ -162,13 +196,13 @@ END_TEST
 START_TEST(test_budget_no_starving)
 {
 	static const char *const args[] = { "--max-memory", "1M",
-	    "--threads", "2", "-l", "127.0.0.1:0", NULL };
+	    "--threads", "1", "-l", "127.0.0.1:0", NULL };
 	struct greedy	*g;
 	struct evecho	 e;
 
 	evecho_must_start(&e, args);
 	g = greedy_start(e.addrs[0], 300, 4 * MIB, 4096);
-	greedy_finish(g, 300);
+	greedy_finish(g, 300, 1);
 	evecho_stop(&e);
 }
 END_TEST
@@ -230,7 +264,7 @@ START_TEST(test_budget_fair)
 	}
 	fprintf(stderr, "test_budget_fair: polite clients served in %ld ms\n",
 	    now_ms() - t0);
-	greedy_finish(g, n);
+	greedy_finish(g, n, 0);
 	evecho_stop(&e);
 }
 END_TEST
