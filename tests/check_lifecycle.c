@@ -567,23 +567,23 @@ lifecycle_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_bad_flags, 0,
+	harness_add_loop_test(tc, test_bad_flags, 0,
 	    (int)(sizeof bad_flags / sizeof bad_flags[0]));
-	tcase_add_test(tc, test_help);
-	tcase_add_test(tc, test_version);
-	tcase_add_test(tc, test_address_in_use);
-	tcase_add_test(tc, test_unknown_host);
-	tcase_add_test(tc, test_permission_denied);
-	tcase_add_test(tc, test_sigterm_drains);
-	tcase_add_test(tc, test_sigterm_unread_input);
-	tcase_add_test(tc, test_sigint_idle_clients);
-	tcase_add_test(tc, test_sigterm_no_clients);
-	tcase_add_test(tc, test_drain_timeout);
-	tcase_add_test(tc, test_second_signal);
-	tcase_add_test(tc, test_verbose_connection_lines);
-	tcase_add_test(tc, test_default_log_level);
-	tcase_add_test(tc, test_quiet);
-	tcase_add_test(tc, test_backend_environment);
+	harness_add_test(tc, test_help);
+	harness_add_test(tc, test_version);
+	harness_add_test(tc, test_address_in_use);
+	harness_add_test(tc, test_unknown_host);
+	harness_add_test(tc, test_permission_denied);
+	harness_add_test(tc, test_sigterm_drains);
+	harness_add_test(tc, test_sigterm_unread_input);
+	harness_add_test(tc, test_sigint_idle_clients);
+	harness_add_test(tc, test_sigterm_no_clients);
+	harness_add_test(tc, test_drain_timeout);
+	harness_add_test(tc, test_second_signal);
+	harness_add_test(tc, test_verbose_connection_lines);
+	harness_add_test(tc, test_default_log_level);
+	harness_add_test(tc, test_quiet);
+	harness_add_test(tc, test_backend_environment);
 	suite_add_tcase(s, tc);
 	return (s);
 }

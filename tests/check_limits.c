@@ -595,21 +595,21 @@ limits_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_backpressure);
-	tcase_add_test(tc, test_backpressure_small_queue);
-	tcase_add_test(tc, test_idle_timeout);
-	tcase_add_test(tc, test_idle_active_survives);
-	tcase_add_test(tc, test_idle_slow_reader);
-	tcase_add_test(tc, test_idle_paused_slow_reader);
-	tcase_add_test(tc, test_idle_stalled_reader);
-	tcase_add_test(tc, test_idle_off);
-	tcase_add_test(tc, test_max_conns);
-	tcase_add_test(tc, test_select_fd_setsize);
-	tcase_add_test(tc, test_select_max_conns);
-	tcase_add_test(tc, test_max_conns_default);
-	tcase_add_test(tc, test_max_conns_raises_limit);
-	tcase_add_test(tc, test_max_conns_over_hard_limit);
-	tcase_add_test(tc, test_accept_emfile);
+	harness_add_test(tc, test_backpressure);
+	harness_add_test(tc, test_backpressure_small_queue);
+	harness_add_test(tc, test_idle_timeout);
+	harness_add_test(tc, test_idle_active_survives);
+	harness_add_test(tc, test_idle_slow_reader);
+	harness_add_test(tc, test_idle_paused_slow_reader);
+	harness_add_test(tc, test_idle_stalled_reader);
+	harness_add_test(tc, test_idle_off);
+	harness_add_test(tc, test_max_conns);
+	harness_add_test(tc, test_select_fd_setsize);
+	harness_add_test(tc, test_select_max_conns);
+	harness_add_test(tc, test_max_conns_default);
+	harness_add_test(tc, test_max_conns_raises_limit);
+	harness_add_test(tc, test_max_conns_over_hard_limit);
+	harness_add_test(tc, test_accept_emfile);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -5,7 +5,8 @@
  * when an assertion fails: the child asks for SIGKILL on its parent's
  * death.  Each server logs to a file in tests/logs ($EVECHO_TEST_LOGDIR);
  * a test that passes removes its logs in the teardown, so what is left
- * there after a run belongs to failed tests.
+ * there after a run belongs to failed tests.  $EVECHO_TESTS runs only the
+ * tests it names, for instance the one that should catch a planted bug.
  */
 #include "autoconfig.h"
 
@@ -55,13 +56,84 @@ static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
 static int	find_listening_port(const unsigned long *, int,
 		    const char *);
 
+/*
+ * Tests asked for by name in $EVECHO_TESTS ("test_a test_b", or with
+ * commas), which Check cannot select by itself below a test case; and
+ * whether each was found, so that a misspelt name fails the run instead
+ * of passing with nothing run.
+ */
+#define MAX_SELECTED	32
+static char	*selected[MAX_SELECTED];
+static int	 selected_found[MAX_SELECTED];
+static int	 nselected = -1;	/* -1: $EVECHO_TESTS not read yet */
+
+static void
+harness_read_selection(void)
+{
+	const char	*env = getenv("EVECHO_TESTS");
+	char		*copy, *word, *save;
+
+	if (nselected != -1)
+		return;
+	nselected = 0;
+	if (env == NULL || (copy = strdup(env)) == NULL)
+		return;
+	for (word = strtok_r(copy, " ,", &save); word != NULL &&
+	    nselected < MAX_SELECTED; word = strtok_r(NULL, " ,", &save))
+		selected[nselected++] = word;
+	/* copy stays allocated: selected points into it until exit. */
+}
+
+/* Whether the test called name runs: all do without $EVECHO_TESTS. */
+static int
+harness_selected(const char *name)
+{
+	int	 i, match = 0;
+
+	harness_read_selection();
+	if (nselected == 0)
+		return (1);
+	for (i = 0; i < nselected; i++) {
+		if (strcmp(selected[i], name) == 0) {
+			selected_found[i] = 1;
+			match = 1;
+		}
+	}
+	return (match);
+}
+
+/* tcase_add_test(), honouring $EVECHO_TESTS. */
+void
+harness_add_test(TCase *tc, const TTest *t)
+{
+	if (harness_selected(t->name))
+		tcase_add_test(tc, t);
+}
+
+/* tcase_add_loop_test(), honouring $EVECHO_TESTS. */
+void
+harness_add_loop_test(TCase *tc, const TTest *t, int start, int end)
+{
+	if (harness_selected(t->name))
+		tcase_add_loop_test(tc, t, start, end);
+}
+
 /* Run every test of a suite; the exit status for the test program. */
 int
 harness_run(Suite *suite)
 {
-	SRunner	*sr = srunner_create(suite);
-	int	 failed;
+	SRunner	*sr;
+	int	 failed, i;
 
+	harness_read_selection();
+	for (i = 0; i < nselected; i++) {
+		if (!selected_found[i]) {
+			fprintf(stderr, "EVECHO_TESTS names '%s', which is not "
+			    "a test of this program\n", selected[i]);
+			return (EXIT_FAILURE);
+		}
+	}
+	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

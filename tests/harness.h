@@ -35,8 +35,13 @@ struct spawn_opts {
 };
 
 struct Suite;
+struct TCase;
+struct TTest;
 
 int	 harness_run(struct Suite *);
+void	 harness_add_test(struct TCase *, const struct TTest *);
+void	 harness_add_loop_test(struct TCase *, const struct TTest *, int,
+	    int);
 void	 harness_setup(void);
 void	 harness_teardown(void);
 int	 harness_wrapped(const char *);
