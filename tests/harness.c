@@ -655,9 +655,16 @@ done:
 	return (rc);
 }
 
-/* Connect to host:port (numeric) within 5 s; a blocking socket, or -1. */
-int
-tcp_connect(const char *host, int port)
+/*
+ * Connect to host:port (numeric) within 5 s, with the socket buffers set
+ * first (0 leaves one as it is); a blocking socket, or -1.  The buffers
+ * must be set before connect(2): the window scale is agreed in the
+ * handshake, from the buffer then, and a receive buffer shrunk afterwards
+ * to less than a segment leaves the sender waiting on its silly-window
+ * rules, at a few kilobytes a second on loopback.
+ */
+static int
+tcp_connect_with(const char *host, int port, int sndbuf, int rcvbuf)
 {
 	struct addrinfo	 hints, *res;
 	struct pollfd	 pfd;
@@ -673,6 +680,10 @@ tcp_connect(const char *host, int port)
 		return (-1);
 	fd = socket(res->ai_family, SOCK_STREAM, 0);
 	if (fd == -1 || set_nonblocking(fd) == -1)
+		goto fail;
+	if ((sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof sndbuf) == -1) || (rcvbuf > 0 && setsockopt(fd,
+	    SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == -1))
 		goto fail;
 	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1) {
 		if (errno != EINPROGRESS)
@@ -701,9 +712,20 @@ fail:
 	return (-1);
 }
 
-/* Connect to "127.0.0.1:7777" or "[::1]:7777", as the log writes them. */
+/* Connect to host:port (numeric) within 5 s; a blocking socket, or -1. */
 int
-tcp_connect_addr(const char *addr)
+tcp_connect(const char *host, int port)
+{
+	return (tcp_connect_with(host, port, 0, 0));
+}
+
+/*
+ * Connect to "127.0.0.1:7777" or "[::1]:7777", as the log writes them,
+ * with the socket buffers set before connecting (0 leaves one as it is),
+ * so that the kernel holds little of a stream a test keeps unread.
+ */
+int
+tcp_connect_buffers(const char *addr, int sndbuf, int rcvbuf)
 {
 	char		 host[64];
 	const char	*colon = strrchr(addr, ':');
@@ -720,27 +742,14 @@ tcp_connect_addr(const char *addr)
 		return (-1);
 	memcpy(host, addr, len);
 	host[len] = '\0';
-	return (tcp_connect(host, atoi(colon + 1)));
+	return (tcp_connect_with(host, atoi(colon + 1), sndbuf, rcvbuf));
 }
 
-/*
- * tcp_connect_addr() with the socket buffers set (0 leaves one as it is),
- * so that the kernel holds little of a stream a test keeps unread.
- */
+/* Connect to "127.0.0.1:7777" or "[::1]:7777", as the log writes them. */
 int
-tcp_connect_buffers(const char *addr, int sndbuf, int rcvbuf)
+tcp_connect_addr(const char *addr)
 {
-	int	 fd;
-
-	if ((fd = tcp_connect_addr(addr)) == -1)
-		return (-1);
-	if ((sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-	    sizeof sndbuf) == -1) || (rcvbuf > 0 && setsockopt(fd,
-	    SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == -1)) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (tcp_connect_buffers(addr, 0, 0));
 }
 
 /*
