@@ -38,19 +38,23 @@ assert_clean_exit(struct evecho *e, int timeout_ms)
 }
 
 /*
- * A client with a 4 KiB receive buffer that has sent 8 MiB without
- * reading, so that most of its echo waits in evecho for good.
+ * A client with a 4 KiB receive buffer that has sent 8 MiB, or 2 MiB more
+ * than the kernel can hold of its echo, without reading, so that evecho's
+ * queue (1 MiB by default) fills with echo that waits for good.
  */
 static int
 stalled_client(struct evecho *e, uint32_t seed)
 {
-	const size_t	 len = 8 * 1024 * 1024;
 	unsigned char	*data;
+	size_t		 len;
 	int		 fd;
 
-	data = pattern_new(len, seed);
 	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
+	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
+	if (len < 8 * 1024 * 1024)
+		len = 8 * 1024 * 1024;
+	data = pattern_new(len, seed);
 	send_all(fd, data, len, 500);	/* stalls: that is the point */
 	free(data);
 	return (fd);
@@ -264,24 +268,28 @@ END_TEST
 /*
  * SIGTERM with echo still queued: the listener closes at once (new
  * clients are refused), the client still receives every byte evecho had
- * read, then EOF, and evecho exits 0.
+ * read, then EOF, and evecho exits 0.  The client sends 1 MiB more than
+ * the kernel can hold of its echo, and evecho reads it all (--max-queue
+ * 1G), so at least that much waits in evecho's queue.
  */
 START_TEST(test_sigterm_drains)
 {
-	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
-	    NULL };
-	const size_t	 len = 512 * 1024;
+	static const char *const args[] = { "-vv", "--max-queue", "1G", "-l",
+	    "127.0.0.1:0", NULL };
 	struct evecho	 e;
-	unsigned char	*data, *back = malloc(len);
+	unsigned char	*data, *back;
 	char		 all_in[64];
+	size_t		 len;
 	int		 fd, late;
 
-	ck_assert_ptr_nonnull(back);
-	data = pattern_new(len, 30);
 	evecho_must_start(&e, args);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
+	len = kernel_echo_room(fd) + 1024 * 1024;
+	data = pattern_new(len, 30);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
 	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
@@ -318,19 +326,22 @@ START_TEST(test_sigterm_unread_input)
 {
 	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
 	    NULL };
-	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data, buf[65536];
-	size_t		 sent, got = 0;
+	size_t		 len, sent, got = 0;
 	long		 deadline;
 	int		 fd;
 	ssize_t		 n;
 
-	data = pattern_new(len, 34);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 65536, 65536);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
+	/* Past the kernel's room for the echo and the 1 MiB queue: a pause. */
+	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
+	if (len < 32 * 1024 * 1024)
+		len = 32 * 1024 * 1024;
+	data = pattern_new(len, 34);
 	sent = send_until_stalled(fd, data, len, 300);
 	/* (The kernel may have taken all of it, unread: that is fine.) */
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", IO_TIMEOUT_MS) ==

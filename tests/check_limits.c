@@ -53,6 +53,20 @@ small_client(const char *addr)
 }
 
 /*
+ * How much a client on fd must send, without reading, so that evecho
+ * surely stops reading it: more than the kernel can hold of the echo on
+ * its way back, plus evecho's queue of `queue` bytes and one read, with
+ * a megabyte to spare; never less than `min`.
+ */
+static size_t
+past_pause(int fd, size_t queue, size_t min)
+{
+	size_t	 len = kernel_echo_room(fd) + queue + 65536 + 1024 * 1024;
+
+	return (len > min ? len : min);
+}
+
+/*
  * Read the echo of all len bytes from offset `got` on, in order, while
  * sending what is left after the first `sent`; reading at most `per_read`
  * bytes every `pause_ms` to play a slow reader.
@@ -108,25 +122,26 @@ finish_echo_from(int fd, const unsigned char *data, size_t len,
 }
 
 /*
- * A client that sends 32 MiB without reading cannot grow the server: the
- * server stops reading at --max-queue (default 1 MiB) and its memory stays
- * bounded, whatever the kernel's buffers hold; once the client reads,
- * every byte arrives, in order.
+ * A client that sends 32 MiB (or more, past what the kernel can hold)
+ * without reading cannot grow the server: the server stops reading at
+ * --max-queue (default 1 MiB) and its memory stays bounded, whatever the
+ * kernel's buffers hold; once the client reads, every byte arrives, in
+ * order.
  */
 START_TEST(test_backpressure)
 {
 	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
 	    NULL };
-	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	long		 rss0, rss1;
 	int		 fd;
 
-	data = pattern_new(len, 20);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
+	len = past_pause(fd, 1024 * 1024, 32 * 1024 * 1024);
+	data = pattern_new(len, 20);
 	rss0 = evecho_rss_kb(&e);
 	ck_assert_int_gt(rss0, 0);
 
@@ -155,15 +170,15 @@ START_TEST(test_backpressure_small_queue)
 {
 	static const char *const args[] = { "-vv", "--max-queue", "16k",
 	    "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 8 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	int		 fd;
 
-	data = pattern_new(len, 21);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
+	len = past_pause(fd, 16 * 1024, 8 * 1024 * 1024);
+	data = pattern_new(len, 21);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", 1000) == 0,
 	    "no pause logged");
@@ -235,15 +250,18 @@ START_TEST(test_idle_slow_reader)
 {
 	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
 	    "16M", "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 6 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	int		 fd;
 
-	data = pattern_new(len, 22);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
+	/* 2 MiB past the kernel: over a second of echo from evecho's queue. */
+	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
+	if (len < 6 * 1024 * 1024)
+		len = 6 * 1024 * 1024;
+	data = pattern_new(len, 22);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_uint_eq(sent, len);	/* fits: the server queues it */
 	/* 32 KiB every 20 ms: seconds of output and no input at all. */
@@ -266,15 +284,13 @@ START_TEST(test_idle_paused_slow_reader)
 {
 	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
 	    "64k", "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 16 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data, buf[32768];
-	size_t		 sent, got = 0;
+	size_t		 len, sent, got = 0;
 	long		 until;
 	ssize_t		 n;
 	int		 fd;
 
-	data = pattern_new(len, 24);
 	evecho_must_start(&e, args);
 	/*
 	 * A receive buffer of 256 KiB, not 64: with loopback's 64 KiB
@@ -284,8 +300,22 @@ START_TEST(test_idle_paused_slow_reader)
 	fd = tcp_connect_buffers(e.addrs[0], SMALL_BUF, 4 * SMALL_BUF);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
+	/*
+	 * More than can be on its way while evecho does not read: input in
+	 * the kernel (evecho's receive buffer autotunes up to tcp_rmem's
+	 * largest, 32 MiB on some machines, enough to swallow a fixed 16
+	 * MiB), evecho's queue and one read, and echo in the kernel, with 8
+	 * MiB to spare.  So evecho must pause, and the client stall, well
+	 * before the end.
+	 */
+	len = kernel_input_room(fd) + kernel_echo_room(fd) + 2 * 65536 +
+	    8 * 1024 * 1024;
+	if (len < 16 * 1024 * 1024)
+		len = 16 * 1024 * 1024;
+	data = pattern_new(len, 24);
 	sent = send_until_stalled(fd, data, len, 300);
-	ck_assert_msg(sent < len, "evecho never paused");
+	ck_assert_msg(sent < len, "evecho never paused: the kernel took all "
+	    "%zu bytes", len);
 
 	/*
 	 * 32 KiB every 50 ms, for three idle timeouts: window updates reach

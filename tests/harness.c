@@ -753,6 +753,68 @@ tcp_connect_addr(const char *addr)
 }
 
 /*
+ * The largest buffer TCP autotuning may give a socket that did not set
+ * its own: the third number of /proc/sys/net/ipv4/tcp_rmem or tcp_wmem.
+ * Where that cannot be read, 64 MiB, more than any default we know.
+ */
+static size_t
+tcp_autotune_max(const char *name)
+{
+	char		 path[64];
+	unsigned long	 lo, def, max;
+	FILE		*fp;
+	int		 ok;
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/%s", name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (64 * 1024 * 1024);
+	ok = fscanf(fp, "%lu %lu %lu", &lo, &def, &max) == 3;
+	fclose(fp);
+	return (ok ? (size_t)max : 64 * 1024 * 1024);
+}
+
+/* A socket buffer of fd as the kernel granted it (SO_SNDBUF or SO_RCVBUF). */
+static size_t
+socket_buffer(int fd, int which)
+{
+	int		 size = 0;
+	socklen_t	 len = sizeof size;
+
+	if (getsockopt(fd, SOL_SOCKET, which, &size, &len) == -1 || size < 0)
+		return (64 * 1024 * 1024);
+	return ((size_t)size);
+}
+
+/*
+ * The most echo the kernel can hold on its way from evecho to the client
+ * on fd: evecho's send buffer, which it leaves to autotuning, at its
+ * largest, and the client's receive buffer as granted; twice that, as a
+ * send queue may run past its buffer (840 KB queued against a 410 KB
+ * buffer, seen on loopback).  An upper bound, not an estimate: a test
+ * that needs echo to wait in evecho's own queue sends more than this.
+ */
+size_t
+kernel_echo_room(int fd)
+{
+	return (2 * (tcp_autotune_max("tcp_wmem") +
+	    socket_buffer(fd, SO_RCVBUF)));
+}
+
+/*
+ * The most input the kernel can hold on its way from the client on fd to
+ * evecho, bounded the same way: the client's send buffer as granted and
+ * evecho's receive buffer at its autotuned largest, twice over.  A test
+ * that needs the client to stall while evecho has stopped reading sends
+ * more than this, the echo room and evecho's queue together.
+ */
+size_t
+kernel_input_room(int fd)
+{
+	return (2 * (socket_buffer(fd, SO_SNDBUF) +
+	    tcp_autotune_max("tcp_rmem")));
+}
+
+/*
  * Send without reading until the connection refuses more for stall_ms, or
  * the server closes it (which the caller then notices).
  */

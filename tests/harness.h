@@ -78,6 +78,9 @@ int	 recv_eof(int, int);
 int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
 int	 wait_readable(int, int);
 
+size_t	 kernel_echo_room(int);
+size_t	 kernel_input_room(int);
+
 void	 pattern_fill(unsigned char *, size_t, uint32_t);
 unsigned char	*pattern_new(size_t, uint32_t);
 long	 now_ms(void);
