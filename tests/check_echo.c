@@ -6,8 +6,10 @@
 
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -416,25 +418,119 @@ START_TEST(test_wildcard)
 END_TEST
 
 /*
+ * A socket bound to 0.0.0.0:port (0: a port the kernel picks), with the
+ * SO_REUSEADDR evecho sets so that it meets the same conflicts; and
+ * listening, with listen set.  -1 if the port is taken.
+ */
+static int
+bind4(int port, int listen_too)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, on = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof on), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    (listen_too && listen(fd, 1) == -1)) {
+		ck_assert_msg(errno == EADDRINUSE, "bind 0.0.0.0:%d: %s", port,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* A port free for IPv4 just now: the one the kernel picks for port 0. */
+static int
+free_port4(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd;
+
+	fd = bind4(0, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return (ntohs(sin.sin_port));
+}
+
+/*
+ * Start evecho on addr; 0, or -1 if it exits at once because the port is
+ * in use (exit 71, "Address already in use"); anything else fails.
+ */
+static int
+start_unless_in_use(struct evecho *e, const char *addr)
+{
+	const char	*args[] = { "-l", addr, NULL };
+	char		*log;
+	int		 status, in_use;
+
+	if (evecho_start(e, args) == 0)
+		return (0);
+	ck_assert_msg(evecho_wait_exit(e, IO_TIMEOUT_MS, &status) == 0,
+	    "evecho on %s neither started nor exited", addr);
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	in_use = strstr(log, "Address already in use") != NULL;
+	free(log);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 71 && in_use,
+	    "evecho on %s failed, and not for want of the port (wait status "
+	    "0x%x)", addr, status);
+	evecho_stop(e);
+	return (-1);
+}
+
+/*
  * IPV6_V6ONLY: a server on [::]:P leaves 0.0.0.0:P free, so another
  * listener (here a second evecho) can take it, as "-l 0.0.0.0:7 -l
  * [::]:7" needs.
+ *
+ * P must be free for both families, and the kernel's choice for [::]:0
+ * is free for IPv6 alone: after other suites, many IPv4 ports are held
+ * by sockets in TIME_WAIT.  So P is the kernel's choice for 0.0.0.0:0
+ * instead, and both evechos listen on it.  Someone may still take it in
+ * between; then the test stops the [::] evecho and tries 0.0.0.0:P
+ * itself: if it is free now, evecho held it, which is the bug, and the
+ * test fails at once; if it is still taken, someone else holds it, and
+ * the test starts over on a new port, a bounded number of times.
  */
 START_TEST(test_v6only)
 {
-	static const char *const args6[] = { "-l", "[::]:0", NULL };
+	enum { ATTEMPTS = 20 };
 	struct evecho	 e6, e4;
-	char		 addr4[64];
-	const char	*args4[] = { "-l", addr4, NULL };
+	char		 addr6[64], addr4[64];
+	int		 attempt, port = 0, fd;
 
 	if (!ipv6_loopback_available()) {
 		fprintf(stderr, "test_v6only: no IPv6 here, skipped\n");
 		return;
 	}
-	evecho_must_start(&e6, args6);
-	snprintf(addr4, sizeof addr4, "0.0.0.0:%d", e6.port);
-	evecho_must_start(&e4, args4);
-	ck_assert_int_eq(e4.port, e6.port);
+	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
+		port = free_port4();
+		snprintf(addr6, sizeof addr6, "[::]:%d", port);
+		snprintf(addr4, sizeof addr4, "0.0.0.0:%d", port);
+		if (start_unless_in_use(&e6, addr6) == -1)
+			continue;
+		if (start_unless_in_use(&e4, addr4) == 0)
+			break;
+		evecho_stop(&e6);
+		fd = bind4(port, 1);
+		ck_assert_msg(fd == -1, "[::]:%d took 0.0.0.0:%d too: "
+		    "IPV6_V6ONLY is not set", port, port);
+		fprintf(stderr, "test_v6only: 0.0.0.0:%d was taken by another "
+		    "socket; trying a new port\n", port);
+	}
+	ck_assert_msg(attempt < ATTEMPTS, "%d ports in a row were taken",
+	    ATTEMPTS);
+	ck_assert_int_eq(e4.port, port);
+	ck_assert_int_eq(e6.port, port);
 	assert_echo_to("127.0.0.1", e4.addrs[0], 4096, 15);
 	assert_echo_to("::1", e6.addrs[0], 4096, 16);
 	evecho_stop(&e4);

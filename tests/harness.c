@@ -38,7 +38,7 @@
 
 #include "harness.h"
 
-#define MAX_SPAWNED	16
+#define MAX_SPAWNED	64
 #define MAX_WRAPPER	16
 
 /* Servers started by this test process, by value: the test's own copies
