@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -53,6 +54,53 @@ assert_echo_to(const char *host, const char *logged, size_t len,
 	snprintf(addr, sizeof addr, strchr(host, ':') != NULL ? "[%s]%s" :
 	    "%s%s", host, strrchr(logged, ':'));
 	assert_echo(addr, len, 0, seed);
+}
+
+/*
+ * How much to send, without reading, to a client on fd so that at least
+ * `min` bytes of echo must wait in evecho's own queue, whatever the
+ * kernel's buffers take; never less than 8 MiB.
+ */
+static size_t
+beyond_kernel(int fd, size_t min)
+{
+	size_t	 len = kernel_echo_room(fd) + min;
+
+	return (len > 8 * 1024 * 1024 ? len : 8 * 1024 * 1024);
+}
+
+/* The offset of the first byte where a and b differ; len if none. */
+static size_t
+first_difference(const unsigned char *a, const unsigned char *b,
+    size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len && a[i] == b[i]; i++)
+		;
+	return (i);
+}
+
+/*
+ * From -vv's per-read lines ("... read N B, M B in, Q B queued"): the
+ * largest Q, or with last set the Q of the last line; 0 if none.
+ */
+static size_t
+logged_queue(struct evecho *e, int last)
+{
+	char	*log, *p;
+	size_t	 q, result = 0;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; (p = strstr(p, " B in, ")) != NULL; p++) {
+		if (sscanf(p, " B in, %zu B queued", &q) != 1)
+			continue;
+		if (last || q > result)
+			result = q;
+	}
+	free(log);
+	return (result);
 }
 
 /* One byte comes back as that byte. */
@@ -223,6 +271,49 @@ START_TEST(test_half_close_empty)
 }
 END_TEST
 
+/*
+ * Half-close with echo queued in evecho: a client with a 4 KiB receive
+ * buffer sends more than the kernel can hold on the way back, and shuts
+ * down its sending side before reading a byte, so evecho meets the EOF
+ * with megabytes still queued.  It must flush them all, exact, before
+ * its own EOF; closing at the client's EOF would lose them.  (In
+ * test_half_close everything fits in kernel buffers, so nothing waits.)
+ */
+START_TEST(test_half_close_queued)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "1G",
+	    "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	*data, *back;
+	size_t		 len, at;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	len = beyond_kernel(fd, 4 * 1024 * 1024);
+	data = pattern_new(len, 40);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
+	/* --max-queue 1G: evecho reads it all, queueing what waits. */
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_msg(recv_exact(fd, back, len, IO_TIMEOUT_MS) == 0,
+	    "the echo of a half-closed connection was cut short");
+	at = first_difference(data, back, len);
+	ck_assert_msg(at == len, "wrong echo at offset %zu of %zu", at, len);
+	ck_assert_msg(recv_eof(fd, IO_TIMEOUT_MS) == 0,
+	    "no EOF after the echo of a half-closed connection");
+	/* The premise: echo was still queued when the client's EOF came. */
+	ck_assert_msg(logged_queue(&e, 1) > 0, "nothing was queued in evecho "
+	    "at the client's EOF: the test proves nothing");
+	close(fd);
+	free(data);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* -U changes a-z only: every other byte value passes unchanged. */
 START_TEST(test_uppercase)
 {
@@ -300,6 +391,130 @@ START_TEST(test_uppercase_stream)
 }
 END_TEST
 
+/*
+ * -U on echo read while output is queued: a client with a 4 KiB receive
+ * buffer sends its whole stream before reading a byte, more than the
+ * kernel can hold on the way back, so most of it is read into evecho's
+ * queue (conn_read) rather than echoed at once from the scratch buffer
+ * (conn_read_direct).  --max-queue is large so that evecho reads it all
+ * without pausing.  Every letter must still come back upper case.
+ * (test_uppercase_stream reads while it sends, so nothing queues.)
+ */
+START_TEST(test_uppercase_queued)
+{
+	static const char *const args[] = { "--uppercase", "--max-queue",
+	    "1G", "-l", "127.0.0.1:0", NULL };
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789 ABCXYZ.\n";
+	struct evecho	 e;
+	unsigned char	*data, *want, *back;
+	size_t		 len, i, at;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	len = beyond_kernel(fd, 4 * 1024 * 1024);
+	data = pattern_new(len, 41);
+	want = malloc(len);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(back);
+	for (i = 0; i < len; i++) {
+		data[i] = (unsigned char)alphabet[data[i] %
+		    (sizeof alphabet - 1)];
+		want[i] = data[i] >= 'a' && data[i] <= 'z' ? data[i] - 32 :
+		    data[i];
+	}
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, back, len, IO_TIMEOUT_MS), 0);
+	at = first_difference(want, back, len);
+	ck_assert_msg(at == len, "-U: byte %zu of %zu came back as '%c', not "
+	    "'%c'", at, len, at < len ? back[at] : ' ', at < len ? want[at] :
+	    ' ');
+	close(fd);
+	free(data);
+	free(want);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Whether -vv's log shows a write on the direct path that took part of a
+ * read: a read line "read N B, ..., Q B queued" with 0 < Q < N, right
+ * after a line with nothing queued (so that this read was echoed at once,
+ * and only its own remainder was queued).
+ */
+static int
+logged_partial_write(struct evecho *e)
+{
+	char	*log, *p;
+	size_t	 n, q, prev = 0;
+	int	 found = 0;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; !found && (p = strstr(p, " read ")) != NULL; p++) {
+		if (sscanf(p, " read %zu B, %*u B in, %zu B queued", &n,
+		    &q) != 2)
+			continue;
+		found = prev == 0 && q > 0 && q < n;
+		prev = q;
+	}
+	free(log);
+	return (found);
+}
+
+/*
+ * Short writes on the direct path: with nothing queued, evecho echoes
+ * each read at once with write(2), and what the kernel does not take of
+ * it must be queued, in order, ahead of anything read later.  A client
+ * with a 4 KiB receive buffer sends, without reading, more than the
+ * kernel can hold of the echo (--max-queue 1G lets evecho read it all),
+ * so a direct write must come up short; then it reads the echo back,
+ * every byte compared.  A write that takes nothing queues the whole read
+ * and would hide a lost remainder, so the burst is repeated, each time
+ * from an empty queue, until -vv's log shows a write that took part of a
+ * read: a few times at most.
+ */
+START_TEST(test_short_writes)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "1G", "-l",
+	    "127.0.0.1:0", NULL };
+	enum { ROUNDS = 8 };
+	struct evecho	 e;
+	unsigned char	*data, *back;
+	size_t		 len, at;
+	int		 fd, round, partial = 0;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	len = kernel_echo_room(fd) + 256 * 1024;
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
+	for (round = 0; round < ROUNDS && !partial; round++) {
+		data = pattern_new(len, 42 + (uint32_t)round);
+		ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+		ck_assert_msg(recv_exact(fd, back, len, IO_TIMEOUT_MS) == 0,
+		    "round %d: the echo was cut short", round);
+		at = first_difference(data, back, len);
+		ck_assert_msg(at == len, "round %d: wrong echo at offset %zu "
+		    "of %zu", round, at, len);
+		free(data);
+		partial = logged_partial_write(&e);
+	}
+	ck_assert_msg(partial, "in %d bursts no direct write took part of a "
+	    "read: the test proves nothing", ROUNDS);
+	fprintf(stderr, "test_short_writes: a partial write in burst %d\n",
+	    round);
+	close(fd);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* Each backend -B offers is used as asked and echoes correctly. */
 START_TEST(test_backend)
 {
@@ -347,6 +562,75 @@ START_TEST(test_threads)
 	assert_echo(e.addrs[0], 4 * 1024 * 1024, 0, 17);
 	for (i = 0; i < 6; i++)
 		close(fd[i]);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Bytes thread tid of process pid has read with read(2) and readv(2). */
+static int
+task_read_bytes(pid_t pid, const char *tid, unsigned long long *bytes)
+{
+	char	 path[128], line[128];
+	FILE	*fp;
+	int	 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/task/%.20s/io", (long)pid,
+	    tid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while (!found && fgets(line, sizeof line, fp) != NULL)
+		found = sscanf(line, "rchar: %llu", bytes) == 1;
+	fclose(fp);
+	return (found ? 0 : -1);
+}
+
+/*
+ * --threads spreads connections over the workers.  A client cannot see
+ * which thread serves it, so the test reads each thread's I/O counters:
+ * /proc/PID/task/TID/io counts, exactly, the bytes each thread got from
+ * read(2) and readv(2), which is how evecho reads from clients.  Four
+ * clients in a row each echo 1 MiB; with two workers taking them in
+ * turn, each worker thread (every thread but the main one, which only
+ * accepts) has read at least 2 MiB.  Were every connection handed to one
+ * worker, the other would have read next to nothing.
+ */
+START_TEST(test_threads_spread)
+{
+	static const char *const args[] = { "--threads", "2", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 each = 1024 * 1024;
+	struct evecho	 e;
+	struct dirent	*de;
+	DIR		*dir;
+	unsigned long long bytes;
+	char		 path[64], seen[256] = "";
+	int		 i, busy = 0, threads = 0;
+
+	evecho_must_start(&e, args);
+	for (i = 0; i < 4; i++)
+		assert_echo(e.addrs[0], each, 0, 43 + (uint32_t)i);
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)e.pid);
+	dir = opendir(path);
+	ck_assert_msg(dir != NULL, "%s: %s", path, strerror(errno));
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || atol(de->d_name) == (long)e.pid)
+			continue;
+		if (task_read_bytes(e.pid, de->d_name, &bytes) == -1) {
+			fprintf(stderr, "test_threads_spread: no per-thread "
+			    "I/O counters here, skipped\n");
+			closedir(dir);
+			evecho_stop(&e);
+			return;
+		}
+		threads++;
+		if (bytes >= 2 * each)
+			busy++;
+		snprintf(seen + strlen(seen), sizeof seen - strlen(seen),
+		    " %.20s:%llu", de->d_name, bytes);
+	}
+	closedir(dir);
+	ck_assert_msg(busy == 2, "of %d worker threads, %d read 2 MiB or more "
+	    "(thread:bytes read%s)", threads, busy, seen);
 	evecho_stop(&e);
 }
 END_TEST
@@ -667,10 +951,14 @@ echo_suite(void)
 	harness_add_test(tc, test_50_clients);
 	harness_add_test(tc, test_half_close);
 	harness_add_test(tc, test_half_close_empty);
+	harness_add_test(tc, test_half_close_queued);
 	harness_add_test(tc, test_uppercase);
 	harness_add_test(tc, test_uppercase_stream);
+	harness_add_test(tc, test_uppercase_queued);
+	harness_add_test(tc, test_short_writes);
 	harness_add_loop_test(tc, test_backend, 0, 3);
 	harness_add_test(tc, test_threads);
+	harness_add_test(tc, test_threads_spread);
 	harness_add_test(tc, test_ipv6);
 	harness_add_test(tc, test_several_listeners);
 	harness_add_test(tc, test_wildcard);
