@@ -67,6 +67,32 @@ past_pause(int fd, size_t queue, size_t min)
 }
 
 /*
+ * Check the queue size of every -vv line "<what>: N B queued" (what is
+ * "paused reading" or "resumed reading") against [min, max]; how many.
+ */
+static int
+check_logged_queue(struct evecho *e, const char *what, size_t min,
+    size_t max)
+{
+	char	*log, *p, fmt[64];
+	size_t	 queued;
+	int	 n = 0;
+
+	snprintf(fmt, sizeof fmt, "%s: %%zu B queued", what);
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; (p = strstr(p, what)) != NULL; p += strlen(what)) {
+		ck_assert_msg(sscanf(p, fmt, &queued) == 1, "cannot read the "
+		    "queue size in '%.80s'", p);
+		ck_assert_msg(queued >= min && queued <= max, "%s with %zu B "
+		    "queued, outside [%zu, %zu]", what, queued, min, max);
+		n++;
+	}
+	free(log);
+	return (n);
+}
+
+/*
  * Read the echo of all len bytes from offset `got` on, in order, while
  * sending what is left after the first `sent`; reading at most `per_read`
  * bytes every `pause_ms` to play a slow reader.
@@ -186,6 +212,45 @@ START_TEST(test_backpressure_small_queue)
 	ck_assert_msg(evecho_wait_log(&e, "resumed reading", 1000) == 0,
 	    "no resume logged");
 	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Reading resumes at the low watermark, half of --max-queue, not at the
+ * high one.  With --max-queue 64k evecho stops reading a client once 64
+ * KiB are queued for it and reads again only when the queue has drained
+ * to 32 KiB; -vv logs the queue at every pause and resume, and the test
+ * checks each one.  (Resuming at the high mark pauses more often, but
+ * how much more depends on the reader's pace and the machine; the logged
+ * levels do not.  libevent writes at most 16 KiB per write event, so a
+ * resume on the first write below 64 KiB logs more than 32.)
+ */
+START_TEST(test_backpressure_resume_low)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "64k",
+	    "-l", "127.0.0.1:0", NULL };
+	const size_t	 high = 64 * 1024, low = high / 2;
+	struct evecho	 e;
+	unsigned char	*data;
+	size_t		 len, sent;
+	int		 fd, pauses, resumes;
+
+	evecho_must_start(&e, args);
+	fd = small_client(e.addrs[0]);
+	len = past_pause(fd, high, 8 * 1024 * 1024);
+	data = pattern_new(len, 25);
+	sent = send_until_stalled(fd, data, len, 300);
+	/* 16 KiB a millisecond: slower than evecho, so the queue refills. */
+	finish_echo(fd, data, len, sent, 16 * 1024, 1);
+	close(fd);
+	pauses = check_logged_queue(&e, "paused reading", high, SIZE_MAX);
+	resumes = check_logged_queue(&e, "resumed reading", 0, low);
+	ck_assert_msg(pauses > 0 && resumes > 0, "%d pauses and %d resumes "
+	    "logged: the test proves nothing", pauses, resumes);
+	fprintf(stderr, "test_backpressure_resume_low: %zu B, %d pauses, %d "
+	    "resumes\n", len, pauses, resumes);
 	free(data);
 	evecho_stop(&e);
 }
@@ -627,6 +692,7 @@ limits_suite(void)
 	tcase_set_timeout(tc, 120);
 	harness_add_test(tc, test_backpressure);
 	harness_add_test(tc, test_backpressure_small_queue);
+	harness_add_test(tc, test_backpressure_resume_low);
 	harness_add_test(tc, test_idle_timeout);
 	harness_add_test(tc, test_idle_active_survives);
 	harness_add_test(tc, test_idle_slow_reader);
