@@ -57,14 +57,14 @@ assert_echo_to(const char *host, const char *logged, size_t len,
 }
 
 /*
- * How much to send, without reading, to a client on fd so that at least
- * `min` bytes of echo must wait in evecho's own queue, whatever the
- * kernel's buffers take; never less than 8 MiB.
+ * How much to send, without reading, from a client with a receive buffer
+ * of rcvbuf so that at least `min` bytes of echo must wait in evecho's
+ * own queue, whatever the kernel's buffers take; never less than 8 MiB.
  */
 static size_t
-beyond_kernel(int fd, size_t min)
+beyond_kernel(int rcvbuf, size_t min)
 {
-	size_t	 len = kernel_echo_room(fd) + min;
+	size_t	 len = kernel_echo_room(rcvbuf) + min;
 
 	return (len > 8 * 1024 * 1024 ? len : 8 * 1024 * 1024);
 }
@@ -288,13 +288,13 @@ START_TEST(test_half_close_queued)
 	size_t		 len, at;
 	int		 fd;
 
-	evecho_must_start(&e, args);
-	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
-	ck_assert_int_ne(fd, -1);
-	len = beyond_kernel(fd, 4 * 1024 * 1024);
+	len = beyond_kernel(4096, 4 * 1024 * 1024);
 	data = pattern_new(len, 40);
 	back = malloc(len);
 	ck_assert_ptr_nonnull(back);
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
 	/* --max-queue 1G: evecho reads it all, queueing what waits. */
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
@@ -411,10 +411,7 @@ START_TEST(test_uppercase_queued)
 	size_t		 len, i, at;
 	int		 fd;
 
-	evecho_must_start(&e, args);
-	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
-	ck_assert_int_ne(fd, -1);
-	len = beyond_kernel(fd, 4 * 1024 * 1024);
+	len = beyond_kernel(4096, 4 * 1024 * 1024);
 	data = pattern_new(len, 41);
 	want = malloc(len);
 	back = malloc(len);
@@ -426,6 +423,9 @@ START_TEST(test_uppercase_queued)
 		want[i] = data[i] >= 'a' && data[i] <= 'z' ? data[i] - 32 :
 		    data[i];
 	}
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(recv_exact(fd, back, len, IO_TIMEOUT_MS), 0);
 	at = first_difference(want, back, len);
@@ -488,12 +488,12 @@ START_TEST(test_short_writes)
 	size_t		 len, at;
 	int		 fd, round, partial = 0;
 
+	len = kernel_echo_room(4096) + 256 * 1024;
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
-	len = kernel_echo_room(fd) + 256 * 1024;
-	back = malloc(len);
-	ck_assert_ptr_nonnull(back);
 	for (round = 0; round < ROUNDS && !partial; round++) {
 		data = pattern_new(len, 42 + (uint32_t)round);
 		ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);

@@ -49,12 +49,12 @@ stalled_client(struct evecho *e, uint32_t seed)
 	size_t		 len;
 	int		 fd;
 
-	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
-	ck_assert_int_ne(fd, -1);
-	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
+	len = kernel_echo_room(4096) + 2 * 1024 * 1024;
 	if (len < 8 * 1024 * 1024)
 		len = 8 * 1024 * 1024;
 	data = pattern_new(len, seed);
+	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
 	send_all(fd, data, len, 500);	/* stalls: that is the point */
 	free(data);
 	return (fd);
@@ -316,14 +316,14 @@ START_TEST(test_sigterm_drains)
 	size_t		 len;
 	int		 fd, late;
 
+	len = kernel_echo_room(4096) + 1024 * 1024;
+	data = pattern_new(len, 30);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
 	evecho_must_start(&e, args);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
-	len = kernel_echo_room(fd) + 1024 * 1024;
-	data = pattern_new(len, 30);
-	back = malloc(len);
-	ck_assert_ptr_nonnull(back);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
 	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
@@ -367,15 +367,15 @@ START_TEST(test_sigterm_unread_input)
 	int		 fd;
 	ssize_t		 n;
 
+	/* Past the kernel's room for the echo and the 1 MiB queue: a pause. */
+	len = kernel_echo_room(65536) + 2 * 1024 * 1024;
+	if (len < 32 * 1024 * 1024)
+		len = 32 * 1024 * 1024;
+	data = pattern_new(len, 34);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 65536, 65536);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
-	/* Past the kernel's room for the echo and the 1 MiB queue: a pause. */
-	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
-	if (len < 32 * 1024 * 1024)
-		len = 32 * 1024 * 1024;
-	data = pattern_new(len, 34);
 	sent = send_until_stalled(fd, data, len, 300);
 	/* (The kernel may have taken all of it, unread: that is fine.) */
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", IO_TIMEOUT_MS) ==
@@ -516,11 +516,11 @@ START_TEST(test_drain_timeout_unsent)
 	ssize_t		 n;
 	int		 fd;
 
+	len = kernel_echo_room(4096) + 2 * 1024 * 1024;
+	data = pattern_new(len, 35);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
-	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
-	data = pattern_new(len, 35);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
 	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,

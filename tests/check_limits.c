@@ -53,15 +53,16 @@ small_client(const char *addr)
 }
 
 /*
- * How much a client on fd must send, without reading, so that evecho
+ * How much a small_client() must send, without reading, so that evecho
  * surely stops reading it: more than the kernel can hold of the echo on
  * its way back, plus evecho's queue of `queue` bytes and one read, with
  * a megabyte to spare; never less than `min`.
  */
 static size_t
-past_pause(int fd, size_t queue, size_t min)
+past_pause(size_t queue, size_t min)
 {
-	size_t	 len = kernel_echo_room(fd) + queue + 65536 + 1024 * 1024;
+	size_t	 len = kernel_echo_room(SMALL_BUF) + queue + 65536 +
+		    1024 * 1024;
 
 	return (len > min ? len : min);
 }
@@ -164,10 +165,10 @@ START_TEST(test_backpressure)
 	long		 rss0, rss1;
 	int		 fd;
 
+	len = past_pause(1024 * 1024, 32 * 1024 * 1024);
+	data = pattern_new(len, 20);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
-	len = past_pause(fd, 1024 * 1024, 32 * 1024 * 1024);
-	data = pattern_new(len, 20);
 	rss0 = evecho_rss_kb(&e);
 	ck_assert_int_gt(rss0, 0);
 
@@ -201,10 +202,10 @@ START_TEST(test_backpressure_small_queue)
 	size_t		 len, sent;
 	int		 fd;
 
+	len = past_pause(16 * 1024, 8 * 1024 * 1024);
+	data = pattern_new(len, 21);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
-	len = past_pause(fd, 16 * 1024, 8 * 1024 * 1024);
-	data = pattern_new(len, 21);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", 1000) == 0,
 	    "no pause logged");
@@ -237,10 +238,10 @@ START_TEST(test_backpressure_resume_low)
 	size_t		 len, sent;
 	int		 fd, pauses, resumes;
 
+	len = past_pause(high, 8 * 1024 * 1024);
+	data = pattern_new(len, 25);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
-	len = past_pause(fd, high, 8 * 1024 * 1024);
-	data = pattern_new(len, 25);
 	sent = send_until_stalled(fd, data, len, 300);
 	/* 16 KiB a millisecond: slower than evecho, so the queue refills. */
 	finish_echo(fd, data, len, sent, 16 * 1024, 1);
@@ -320,13 +321,13 @@ START_TEST(test_idle_slow_reader)
 	size_t		 len, sent;
 	int		 fd;
 
-	evecho_must_start(&e, args);
-	fd = small_client(e.addrs[0]);
 	/* 2 MiB past the kernel: over a second of echo from evecho's queue. */
-	len = kernel_echo_room(fd) + 2 * 1024 * 1024;
+	len = kernel_echo_room(SMALL_BUF) + 2 * 1024 * 1024;
 	if (len < 6 * 1024 * 1024)
 		len = 6 * 1024 * 1024;
 	data = pattern_new(len, 22);
+	evecho_must_start(&e, args);
+	fd = small_client(e.addrs[0]);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_uint_eq(sent, len);	/* fits: the server queues it */
 	/* 32 KiB every 20 ms: seconds of output and no input at all. */
@@ -356,6 +357,20 @@ START_TEST(test_idle_paused_slow_reader)
 	ssize_t		 n;
 	int		 fd;
 
+	/*
+	 * More than can be on its way while evecho does not read: input in
+	 * the kernel (evecho's receive buffer autotunes up to tcp_rmem's
+	 * largest, 32 MiB on some machines, enough to swallow a fixed 16
+	 * MiB), evecho's queue and one read, and echo in the kernel, with 8
+	 * MiB to spare.  So evecho must pause, and the client stall, well
+	 * before the end.  Made before connecting: it takes a while, and the
+	 * connection must not sit idle meanwhile.
+	 */
+	len = kernel_input_room(SMALL_BUF) + kernel_echo_room(4 * SMALL_BUF) +
+	    2 * 65536 + 8 * 1024 * 1024;
+	if (len < 16 * 1024 * 1024)
+		len = 16 * 1024 * 1024;
+	data = pattern_new(len, 24);
 	evecho_must_start(&e, args);
 	/*
 	 * A receive buffer of 256 KiB, not 64: with loopback's 64 KiB
@@ -365,19 +380,6 @@ START_TEST(test_idle_paused_slow_reader)
 	fd = tcp_connect_buffers(e.addrs[0], SMALL_BUF, 4 * SMALL_BUF);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
-	/*
-	 * More than can be on its way while evecho does not read: input in
-	 * the kernel (evecho's receive buffer autotunes up to tcp_rmem's
-	 * largest, 32 MiB on some machines, enough to swallow a fixed 16
-	 * MiB), evecho's queue and one read, and echo in the kernel, with 8
-	 * MiB to spare.  So evecho must pause, and the client stall, well
-	 * before the end.
-	 */
-	len = kernel_input_room(fd) + kernel_echo_room(fd) + 2 * 65536 +
-	    8 * 1024 * 1024;
-	if (len < 16 * 1024 * 1024)
-		len = 16 * 1024 * 1024;
-	data = pattern_new(len, 24);
 	sent = send_until_stalled(fd, data, len, 300);
 	ck_assert_msg(sent < len, "evecho never paused: the kernel took all "
 	    "%zu bytes", len);

@@ -773,44 +773,59 @@ tcp_autotune_max(const char *name)
 	return (ok ? (size_t)max : 64 * 1024 * 1024);
 }
 
-/* A socket buffer of fd as the kernel granted it (SO_SNDBUF or SO_RCVBUF). */
+/*
+ * The buffer the kernel grants a client that asks for `size` of SO_SNDBUF
+ * or SO_RCVBUF (about twice that, within limits), learnt from a socket
+ * made for the purpose; for 0, a buffer left to autotuning, at its
+ * largest.  So a test can size its data before it connects.
+ */
 static size_t
-socket_buffer(int fd, int which)
+client_buffer(int which, int size)
 {
-	int		 size = 0;
 	socklen_t	 len = sizeof size;
+	int		 fd, granted = -1;
 
-	if (getsockopt(fd, SOL_SOCKET, which, &size, &len) == -1 || size < 0)
-		return (64 * 1024 * 1024);
-	return ((size_t)size);
+	if (size <= 0)
+		return (tcp_autotune_max(which == SO_RCVBUF ? "tcp_rmem" :
+		    "tcp_wmem"));
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1) {
+		if (setsockopt(fd, SOL_SOCKET, which, &size, sizeof size) ==
+		    -1 || getsockopt(fd, SOL_SOCKET, which, &granted,
+		    &len) == -1)
+			granted = -1;
+		close(fd);
+	}
+	return (granted > 0 ? (size_t)granted : 64 * 1024 * 1024);
 }
 
 /*
- * The most echo the kernel can hold on its way from evecho to the client
- * on fd: evecho's send buffer, which it leaves to autotuning, at its
- * largest, and the client's receive buffer as granted; twice that, as a
- * send queue may run past its buffer (840 KB queued against a 410 KB
- * buffer, seen on loopback).  An upper bound, not an estimate: a test
- * that needs echo to wait in evecho's own queue sends more than this.
+ * The most echo the kernel can hold on its way from evecho to a client
+ * that asked tcp_connect_buffers() for a receive buffer of rcvbuf: evecho's
+ * send buffer, which it leaves to autotuning, at its largest, and the
+ * client's receive buffer; twice that, as a send queue may run past its
+ * buffer (840 KB queued against a 410 KB buffer, seen on loopback).  An
+ * upper bound, not an estimate: a test that needs echo to wait in
+ * evecho's own queue sends more than this.
  */
 size_t
-kernel_echo_room(int fd)
+kernel_echo_room(int rcvbuf)
 {
 	return (2 * (tcp_autotune_max("tcp_wmem") +
-	    socket_buffer(fd, SO_RCVBUF)));
+	    client_buffer(SO_RCVBUF, rcvbuf)));
 }
 
 /*
- * The most input the kernel can hold on its way from the client on fd to
- * evecho, bounded the same way: the client's send buffer as granted and
- * evecho's receive buffer at its autotuned largest, twice over.  A test
- * that needs the client to stall while evecho has stopped reading sends
- * more than this, the echo room and evecho's queue together.
+ * The most input the kernel can hold on its way to evecho from a client
+ * that asked for a send buffer of sndbuf, bounded the same way: the
+ * client's send buffer and evecho's receive buffer at its autotuned
+ * largest, twice over.  A test that needs the client to stall while
+ * evecho has stopped reading sends more than this, the echo room and
+ * evecho's queue together.
  */
 size_t
-kernel_input_room(int fd)
+kernel_input_room(int sndbuf)
 {
-	return (2 * (socket_buffer(fd, SO_SNDBUF) +
+	return (2 * (client_buffer(SO_SNDBUF, sndbuf) +
 	    tcp_autotune_max("tcp_rmem")));
 }
 
