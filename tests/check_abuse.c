@@ -423,11 +423,11 @@ abuse_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_budget_bounds_memory);
-	tcase_add_loop_test(tc, test_budget_fair, 0, 2);
-	tcase_add_test(tc, test_budget_no_starving);
-	tcase_add_test(tc, test_budget_default);
-	tcase_add_test(tc, test_per_host_cap);
+	harness_add_test(tc, test_budget_bounds_memory);
+	harness_add_loop_test(tc, test_budget_fair, 0, 2);
+	harness_add_test(tc, test_budget_no_starving);
+	harness_add_test(tc, test_budget_default);
+	harness_add_test(tc, test_per_host_cap);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -6,9 +6,12 @@
 
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -51,6 +54,51 @@ assert_echo_to(const char *host, const char *logged, size_t len,
 	snprintf(addr, sizeof addr, strchr(host, ':') != NULL ? "[%s]%s" :
 	    "%s%s", host, strrchr(logged, ':'));
 	assert_echo(addr, len, 0, seed);
+}
+
+/*
+ * How much to send, without reading, from a client with a receive buffer
+ * of rcvbuf so that at least `min` bytes of echo must wait in evecho's
+ * own queue, whatever the kernel's buffers take; never less than 8 MiB.
+ */
+static size_t
+beyond_kernel(int rcvbuf, size_t min)
+{
+	size_t	 len = kernel_echo_room(rcvbuf) + min;
+
+	return (len > 8 * 1024 * 1024 ? len : 8 * 1024 * 1024);
+}
+
+/* The offset of the first byte where a and b differ; len if none. */
+static size_t
+first_difference(const unsigned char *a, const unsigned char *b,
+    size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len && a[i] == b[i]; i++)
+		;
+	return (i);
+}
+
+/*
+ * The queue after the last read, from -vv's per-read lines ("... read N
+ * B, M B in, Q B queued"); 0 if there are none.
+ */
+static size_t
+last_logged_queue(struct evecho *e)
+{
+	char	*log, *p;
+	size_t	 q, last = 0;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; (p = strstr(p, " B in, ")) != NULL; p++) {
+		if (sscanf(p, " B in, %zu B queued", &q) == 1)
+			last = q;
+	}
+	free(log);
+	return (last);
 }
 
 /* One byte comes back as that byte. */
@@ -221,6 +269,49 @@ START_TEST(test_half_close_empty)
 }
 END_TEST
 
+/*
+ * Half-close with echo queued in evecho: a client with a 4 KiB receive
+ * buffer sends more than the kernel can hold on the way back, and shuts
+ * down its sending side before reading a byte, so evecho meets the EOF
+ * with megabytes still queued.  It must flush them all, exact, before
+ * its own EOF; closing at the client's EOF would lose them.  (In
+ * test_half_close everything fits in kernel buffers, so nothing waits.)
+ */
+START_TEST(test_half_close_queued)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "1G",
+	    "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	*data, *back;
+	size_t		 len, at;
+	int		 fd;
+
+	len = beyond_kernel(4096, 4 * 1024 * 1024);
+	data = pattern_new(len, 40);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	/* --max-queue 1G: evecho reads it all, queueing what waits. */
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_msg(recv_exact(fd, back, len, IO_TIMEOUT_MS) == 0,
+	    "the echo of a half-closed connection was cut short");
+	at = first_difference(data, back, len);
+	ck_assert_msg(at == len, "wrong echo at offset %zu of %zu", at, len);
+	ck_assert_msg(recv_eof(fd, IO_TIMEOUT_MS) == 0,
+	    "no EOF after the echo of a half-closed connection");
+	/* The premise: echo was still queued when the client's EOF came. */
+	ck_assert_msg(last_logged_queue(&e) > 0, "nothing was queued in "
+	    "evecho at the client's EOF: the test proves nothing");
+	close(fd);
+	free(data);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* -U changes a-z only: every other byte value passes unchanged. */
 START_TEST(test_uppercase)
 {
@@ -298,6 +389,130 @@ START_TEST(test_uppercase_stream)
 }
 END_TEST
 
+/*
+ * -U on echo read while output is queued: a client with a 4 KiB receive
+ * buffer sends its whole stream before reading a byte, more than the
+ * kernel can hold on the way back, so most of it is read into evecho's
+ * queue (conn_read) rather than echoed at once from the scratch buffer
+ * (conn_read_direct).  --max-queue is large so that evecho reads it all
+ * without pausing.  Every letter must still come back upper case.
+ * (test_uppercase_stream reads while it sends, so nothing queues.)
+ */
+START_TEST(test_uppercase_queued)
+{
+	static const char *const args[] = { "--uppercase", "--max-queue",
+	    "1G", "-l", "127.0.0.1:0", NULL };
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789 ABCXYZ.\n";
+	struct evecho	 e;
+	unsigned char	*data, *want, *back;
+	size_t		 len, i, at;
+	int		 fd;
+
+	len = beyond_kernel(4096, 4 * 1024 * 1024);
+	data = pattern_new(len, 41);
+	want = malloc(len);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(back);
+	for (i = 0; i < len; i++) {
+		data[i] = (unsigned char)alphabet[data[i] %
+		    (sizeof alphabet - 1)];
+		want[i] = data[i] >= 'a' && data[i] <= 'z' ? data[i] - 32 :
+		    data[i];
+	}
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, back, len, IO_TIMEOUT_MS), 0);
+	at = first_difference(want, back, len);
+	ck_assert_msg(at == len, "-U: byte %zu of %zu came back as '%c', not "
+	    "'%c'", at, len, at < len ? back[at] : ' ', at < len ? want[at] :
+	    ' ');
+	close(fd);
+	free(data);
+	free(want);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Whether -vv's log shows a write on the direct path that took part of a
+ * read: a read line "read N B, ..., Q B queued" with 0 < Q < N, right
+ * after a line with nothing queued (so that this read was echoed at once,
+ * and only its own remainder was queued).
+ */
+static int
+logged_partial_write(struct evecho *e)
+{
+	char	*log, *p;
+	size_t	 n, q, prev = 0;
+	int	 found = 0;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; !found && (p = strstr(p, " read ")) != NULL; p++) {
+		if (sscanf(p, " read %zu B, %*u B in, %zu B queued", &n,
+		    &q) != 2)
+			continue;
+		found = prev == 0 && q > 0 && q < n;
+		prev = q;
+	}
+	free(log);
+	return (found);
+}
+
+/*
+ * Short writes on the direct path: with nothing queued, evecho echoes
+ * each read at once with write(2), and what the kernel does not take of
+ * it must be queued, in order, ahead of anything read later.  A client
+ * with a 4 KiB receive buffer sends, without reading, more than the
+ * kernel can hold of the echo (--max-queue 1G lets evecho read it all),
+ * so a direct write must come up short; then it reads the echo back,
+ * every byte compared.  A write that takes nothing queues the whole read
+ * and would hide a lost remainder, so the burst is repeated, each time
+ * from an empty queue, until -vv's log shows a write that took part of a
+ * read: a few times at most.
+ */
+START_TEST(test_short_writes)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "1G", "-l",
+	    "127.0.0.1:0", NULL };
+	enum { ROUNDS = 8 };
+	struct evecho	 e;
+	unsigned char	*data, *back;
+	size_t		 len, at;
+	int		 fd, round, partial = 0;
+
+	len = kernel_echo_room(4096) + 256 * 1024;
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	for (round = 0; round < ROUNDS && !partial; round++) {
+		data = pattern_new(len, 42 + (uint32_t)round);
+		ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+		ck_assert_msg(recv_exact(fd, back, len, IO_TIMEOUT_MS) == 0,
+		    "round %d: the echo was cut short", round);
+		at = first_difference(data, back, len);
+		ck_assert_msg(at == len, "round %d: wrong echo at offset %zu "
+		    "of %zu", round, at, len);
+		free(data);
+		partial = logged_partial_write(&e);
+	}
+	ck_assert_msg(partial, "in %d bursts no direct write took part of a "
+	    "read: the test proves nothing", ROUNDS);
+	fprintf(stderr, "test_short_writes: a partial write in burst %d\n",
+	    round);
+	close(fd);
+	free(back);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* Each backend -B offers is used as asked and echoes correctly. */
 START_TEST(test_backend)
 {
@@ -345,6 +560,75 @@ START_TEST(test_threads)
 	assert_echo(e.addrs[0], 4 * 1024 * 1024, 0, 17);
 	for (i = 0; i < 6; i++)
 		close(fd[i]);
+	evecho_stop(&e);
+}
+END_TEST
+
+/* Bytes thread tid of process pid has read with read(2) and readv(2). */
+static int
+task_read_bytes(pid_t pid, const char *tid, unsigned long long *bytes)
+{
+	char	 path[128], line[128];
+	FILE	*fp;
+	int	 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/task/%.20s/io", (long)pid,
+	    tid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while (!found && fgets(line, sizeof line, fp) != NULL)
+		found = sscanf(line, "rchar: %llu", bytes) == 1;
+	fclose(fp);
+	return (found ? 0 : -1);
+}
+
+/*
+ * --threads spreads connections over the workers.  A client cannot see
+ * which thread serves it, so the test reads each thread's I/O counters:
+ * /proc/PID/task/TID/io counts, exactly, the bytes each thread got from
+ * read(2) and readv(2), which is how evecho reads from clients.  Four
+ * clients in a row each echo 1 MiB; with two workers taking them in
+ * turn, each worker thread (every thread but the main one, which only
+ * accepts) has read at least 2 MiB.  Were every connection handed to one
+ * worker, the other would have read next to nothing.
+ */
+START_TEST(test_threads_spread)
+{
+	static const char *const args[] = { "--threads", "2", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 each = 1024 * 1024;
+	struct evecho	 e;
+	struct dirent	*de;
+	DIR		*dir;
+	unsigned long long bytes;
+	char		 path[64], seen[256] = "";
+	int		 i, busy = 0, threads = 0;
+
+	evecho_must_start(&e, args);
+	for (i = 0; i < 4; i++)
+		assert_echo(e.addrs[0], each, 0, 43 + (uint32_t)i);
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)e.pid);
+	dir = opendir(path);
+	ck_assert_msg(dir != NULL, "%s: %s", path, strerror(errno));
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || atol(de->d_name) == (long)e.pid)
+			continue;
+		if (task_read_bytes(e.pid, de->d_name, &bytes) == -1) {
+			fprintf(stderr, "test_threads_spread: no per-thread "
+			    "I/O counters here, skipped\n");
+			closedir(dir);
+			evecho_stop(&e);
+			return;
+		}
+		threads++;
+		if (bytes >= 2 * each)
+			busy++;
+		snprintf(seen + strlen(seen), sizeof seen - strlen(seen),
+		    " %.20s:%llu", de->d_name, bytes);
+	}
+	closedir(dir);
+	ck_assert_msg(busy == 2, "of %d worker threads, %d read 2 MiB or more "
+	    "(thread:bytes read%s)", threads, busy, seen);
 	evecho_stop(&e);
 }
 END_TEST
@@ -416,25 +700,119 @@ START_TEST(test_wildcard)
 END_TEST
 
 /*
+ * A socket bound to 0.0.0.0:port (0: a port the kernel picks), with the
+ * SO_REUSEADDR evecho sets so that it meets the same conflicts; and
+ * listening, with listen set.  -1 if the port is taken.
+ */
+static int
+bind4(int port, int listen_too)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, on = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof on), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    (listen_too && listen(fd, 1) == -1)) {
+		ck_assert_msg(errno == EADDRINUSE, "bind 0.0.0.0:%d: %s", port,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* A port free for IPv4 just now: the one the kernel picks for port 0. */
+static int
+free_port4(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd;
+
+	fd = bind4(0, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return (ntohs(sin.sin_port));
+}
+
+/*
+ * Start evecho on addr; 0, or -1 if it exits at once because the port is
+ * in use (exit 71, "Address already in use"); anything else fails.
+ */
+static int
+start_unless_in_use(struct evecho *e, const char *addr)
+{
+	const char	*args[] = { "-l", addr, NULL };
+	char		*log;
+	int		 status, in_use;
+
+	if (evecho_start(e, args) == 0)
+		return (0);
+	ck_assert_msg(evecho_wait_exit(e, IO_TIMEOUT_MS, &status) == 0,
+	    "evecho on %s neither started nor exited", addr);
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	in_use = strstr(log, "Address already in use") != NULL;
+	free(log);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 71 && in_use,
+	    "evecho on %s failed, and not for want of the port (wait status "
+	    "0x%x)", addr, status);
+	evecho_stop(e);
+	return (-1);
+}
+
+/*
  * IPV6_V6ONLY: a server on [::]:P leaves 0.0.0.0:P free, so another
  * listener (here a second evecho) can take it, as "-l 0.0.0.0:7 -l
  * [::]:7" needs.
+ *
+ * P must be free for both families, and the kernel's choice for [::]:0
+ * is free for IPv6 alone: after other suites, many IPv4 ports are held
+ * by sockets in TIME_WAIT.  So P is the kernel's choice for 0.0.0.0:0
+ * instead, and both evechos listen on it.  Someone may still take it in
+ * between; then the test stops the [::] evecho and tries 0.0.0.0:P
+ * itself: if it is free now, evecho held it, which is the bug, and the
+ * test fails at once; if it is still taken, someone else holds it, and
+ * the test starts over on a new port, a bounded number of times.
  */
 START_TEST(test_v6only)
 {
-	static const char *const args6[] = { "-l", "[::]:0", NULL };
+	enum { ATTEMPTS = 20 };
 	struct evecho	 e6, e4;
-	char		 addr4[64];
-	const char	*args4[] = { "-l", addr4, NULL };
+	char		 addr6[64], addr4[64];
+	int		 attempt, port = 0, fd;
 
 	if (!ipv6_loopback_available()) {
 		fprintf(stderr, "test_v6only: no IPv6 here, skipped\n");
 		return;
 	}
-	evecho_must_start(&e6, args6);
-	snprintf(addr4, sizeof addr4, "0.0.0.0:%d", e6.port);
-	evecho_must_start(&e4, args4);
-	ck_assert_int_eq(e4.port, e6.port);
+	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
+		port = free_port4();
+		snprintf(addr6, sizeof addr6, "[::]:%d", port);
+		snprintf(addr4, sizeof addr4, "0.0.0.0:%d", port);
+		if (start_unless_in_use(&e6, addr6) == -1)
+			continue;
+		if (start_unless_in_use(&e4, addr4) == 0)
+			break;
+		evecho_stop(&e6);
+		fd = bind4(port, 1);
+		ck_assert_msg(fd == -1, "[::]:%d took 0.0.0.0:%d too: "
+		    "IPV6_V6ONLY is not set", port, port);
+		fprintf(stderr, "test_v6only: 0.0.0.0:%d was taken by another "
+		    "socket; trying a new port\n", port);
+	}
+	ck_assert_msg(attempt < ATTEMPTS, "%d ports in a row were taken",
+	    ATTEMPTS);
+	ck_assert_int_eq(e4.port, port);
+	ck_assert_int_eq(e6.port, port);
 	assert_echo_to("127.0.0.1", e4.addrs[0], 4096, 15);
 	assert_echo_to("::1", e6.addrs[0], 4096, 16);
 	evecho_stop(&e4);
@@ -564,24 +942,28 @@ echo_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_one_byte);
-	tcase_add_test(tc, test_64k);
-	tcase_add_test(tc, test_16m_pipelined);
-	tcase_add_test(tc, test_tiny_writes);
-	tcase_add_test(tc, test_50_clients);
-	tcase_add_test(tc, test_half_close);
-	tcase_add_test(tc, test_half_close_empty);
-	tcase_add_test(tc, test_uppercase);
-	tcase_add_test(tc, test_uppercase_stream);
-	tcase_add_loop_test(tc, test_backend, 0, 3);
-	tcase_add_test(tc, test_threads);
-	tcase_add_test(tc, test_ipv6);
-	tcase_add_test(tc, test_several_listeners);
-	tcase_add_test(tc, test_wildcard);
-	tcase_add_test(tc, test_v6only);
-	tcase_add_test(tc, test_reset_mid_stream);
-	tcase_add_test(tc, test_churn);
-	tcase_add_test(tc, test_nodelay);
+	harness_add_test(tc, test_one_byte);
+	harness_add_test(tc, test_64k);
+	harness_add_test(tc, test_16m_pipelined);
+	harness_add_test(tc, test_tiny_writes);
+	harness_add_test(tc, test_50_clients);
+	harness_add_test(tc, test_half_close);
+	harness_add_test(tc, test_half_close_empty);
+	harness_add_test(tc, test_half_close_queued);
+	harness_add_test(tc, test_uppercase);
+	harness_add_test(tc, test_uppercase_stream);
+	harness_add_test(tc, test_uppercase_queued);
+	harness_add_test(tc, test_short_writes);
+	harness_add_loop_test(tc, test_backend, 0, 3);
+	harness_add_test(tc, test_threads);
+	harness_add_test(tc, test_threads_spread);
+	harness_add_test(tc, test_ipv6);
+	harness_add_test(tc, test_several_listeners);
+	harness_add_test(tc, test_wildcard);
+	harness_add_test(tc, test_v6only);
+	harness_add_test(tc, test_reset_mid_stream);
+	harness_add_test(tc, test_churn);
+	harness_add_test(tc, test_nodelay);
 	suite_add_tcase(s, tc);
 	return (s);
 }

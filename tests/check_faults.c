@@ -497,10 +497,10 @@ faults_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 900);
-	tcase_add_test(tc, test_worker_loop_fails);
-	tcase_add_test(tc, test_wall_clock_step);
-	tcase_add_test(tc, test_alloc_failures_startup);
-	tcase_add_test(tc, test_alloc_failures);
+	harness_add_test(tc, test_worker_loop_fails);
+	harness_add_test(tc, test_wall_clock_step);
+	harness_add_test(tc, test_alloc_failures_startup);
+	harness_add_test(tc, test_alloc_failures);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -38,22 +38,60 @@ assert_clean_exit(struct evecho *e, int timeout_ms)
 }
 
 /*
- * A client with a 4 KiB receive buffer that has sent 8 MiB without
- * reading, so that most of its echo waits in evecho for good.
+ * A client with a 4 KiB receive buffer that has sent 8 MiB, or 2 MiB more
+ * than the kernel can hold of its echo, without reading, so that evecho's
+ * queue (1 MiB by default) fills with echo that waits for good.
  */
 static int
 stalled_client(struct evecho *e, uint32_t seed)
 {
-	const size_t	 len = 8 * 1024 * 1024;
 	unsigned char	*data;
+	size_t		 len;
 	int		 fd;
 
+	len = kernel_echo_room(4096) + 2 * 1024 * 1024;
+	if (len < 8 * 1024 * 1024)
+		len = 8 * 1024 * 1024;
 	data = pattern_new(len, seed);
 	fd = tcp_connect_buffers(e->addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
 	send_all(fd, data, len, 500);	/* stalls: that is the point */
 	free(data);
 	return (fd);
+}
+
+/*
+ * Start evecho with -q, which logs nothing to learn its port from, and
+ * find the port in /proc instead.
+ */
+static int
+quiet_port(struct evecho *e, const char *const *args)
+{
+	long	 deadline;
+	int	 port;
+
+	ck_assert_int_eq(evecho_spawn(e, args, NULL), 0);
+	deadline = now_ms() + HARNESS_START_MS;
+	while ((port = evecho_listen_port(e)) == 0 && now_ms() < deadline)
+		sleep_ms(10);
+	ck_assert_msg(port != 0, "cannot find evecho's listening port");
+	return (port);
+}
+
+/* The number after `after` in the log, or -1 if it is not there. */
+static long long
+logged_number(struct evecho *e, const char *after)
+{
+	char		*log, *p;
+	long long	 n = -1;
+
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	if ((p = strstr(log, after)) != NULL && sscanf(p + strlen(after),
+	    "%lld", &n) != 1)
+		n = -1;
+	free(log);
+	return (n);
 }
 
 /* A socket listening on an ephemeral loopback port; its port in *port. */
@@ -278,20 +316,24 @@ END_TEST
 /*
  * SIGTERM with echo still queued: the listener closes at once (new
  * clients are refused), the client still receives every byte evecho had
- * read, then EOF, and evecho exits 0.
+ * read, then EOF, and evecho exits 0.  The client sends 1 MiB more than
+ * the kernel can hold of its echo, and evecho reads it all (--max-queue
+ * 1G), so at least that much waits in evecho's queue.
  */
 START_TEST(test_sigterm_drains)
 {
-	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
-	    NULL };
-	const size_t	 len = 512 * 1024;
+	static const char *const args[] = { "-vv", "--max-queue", "1G", "-l",
+	    "127.0.0.1:0", NULL };
 	struct evecho	 e;
-	unsigned char	*data, *back = malloc(len);
+	unsigned char	*data, *back;
 	char		 all_in[64];
+	size_t		 len;
 	int		 fd, late;
 
-	ck_assert_ptr_nonnull(back);
+	len = kernel_echo_room(4096) + 1024 * 1024;
 	data = pattern_new(len, 30);
+	back = malloc(len);
+	ck_assert_ptr_nonnull(back);
 	evecho_must_start(&e, args);
 	/* A tiny receive buffer: most of the echo waits in evecho. */
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
@@ -332,14 +374,17 @@ START_TEST(test_sigterm_unread_input)
 {
 	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
 	    NULL };
-	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data, buf[65536];
-	size_t		 sent, got = 0;
+	size_t		 len, sent, got = 0;
 	long		 deadline;
 	int		 fd;
 	ssize_t		 n;
 
+	/* Past the kernel's room for the echo and the 1 MiB queue: a pause. */
+	len = kernel_echo_room(65536) + 2 * 1024 * 1024;
+	if (len < 32 * 1024 * 1024)
+		len = 32 * 1024 * 1024;
 	data = pattern_new(len, 34);
 	evecho_must_start(&e, args);
 	fd = tcp_connect_buffers(e.addrs[0], 65536, 65536);
@@ -378,11 +423,22 @@ START_TEST(test_sigterm_unread_input)
 }
 END_TEST
 
-/* SIGINT does the same; idle clients get EOF at once. */
-START_TEST(test_sigint_idle_clients)
+/*
+ * SIGINT and SIGTERM: idle clients get EOF at once, not when
+ * --drain-timeout runs out, since evecho has nothing to flush to them and
+ * shuts down its sending side straight away; and once they close, evecho
+ * exits 0, again long before the timeout, having cut nobody off.
+ */
+START_TEST(test_signal_idle_clients)
 {
-	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	static const int sigs[] = { SIGINT, SIGTERM };
+	static const char *const names[] = { "SIGINT", "SIGTERM" };
+	static const char *const args[] = { "--drain-timeout", "20", "-l",
+	    "127.0.0.1:0", NULL };
+	const long	 prompt_ms = 3000;	/* the drain timeout is 20 s */
 	struct evecho	 e;
+	char		 want[64];
+	long		 t0, left;
 	int		 fd[3], i;
 
 	evecho_must_start(&e, args);
@@ -390,22 +446,29 @@ START_TEST(test_sigint_idle_clients)
 		fd[i] = tcp_connect_addr(e.addrs[0]);
 		ck_assert_int_ne(fd[i], -1);
 	}
-	ck_assert_int_eq(kill(e.pid, SIGINT), 0);
+	t0 = now_ms();
+	ck_assert_int_eq(kill(e.pid, sigs[_i]), 0);
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(recv_eof(fd[i], IO_TIMEOUT_MS), 0);
-		close(fd[i]);	/* the client's close ends the drain */
+		left = t0 + prompt_ms - now_ms();
+		ck_assert_msg(recv_eof(fd[i], left > 0 ? (int)left : 0) == 0,
+		    "idle client %d got no EOF within %ld ms of %s", i,
+		    prompt_ms, names[_i]);
 	}
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
-	ck_assert_int_eq(evecho_wait_log(&e, "SIGINT: stopped listening", 0),
-	    0);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);	/* the clients' close ends the drain */
+	assert_clean_exit(&e, (int)prompt_ms);
+	snprintf(want, sizeof want, "%s: stopped listening", names[_i]);
+	ck_assert_int_eq(evecho_wait_log(&e, want, 0), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "drain timeout"), 0);
 	evecho_stop(&e);
 }
 END_TEST
 
-/* SIGTERM with no clients: prompt exit 0. */
+/* SIGTERM with no clients: exit 0 at once, not at the drain timeout. */
 START_TEST(test_sigterm_no_clients)
 {
-	static const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	static const char *const args[] = { "--drain-timeout", "30", "-l",
+	    "127.0.0.1:0", NULL };
 	struct evecho	 e;
 
 	evecho_must_start(&e, args);
@@ -438,6 +501,73 @@ START_TEST(test_drain_timeout)
 	ck_assert_int_eq(evecho_wait_log(&e, "drain timeout: closed 1 "
 	    "connection", 0), 0);
 	close(fd);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * The drain timeout's line counts the echo thrown away: the bytes still
+ * queued in evecho when it cuts a client off.  A client with a 4 KiB
+ * receive buffer sends L bytes, 2 MiB more than the kernel can hold of
+ * the echo, and reads nothing; evecho reads them all (--max-queue 1G),
+ * hands some W to the kernel and queues the rest.  At the cut it closes
+ * with no input unread, so the kernel still delivers those W bytes, then
+ * FIN.  The client, reading only after the cut, gets exactly W bytes
+ * then EOF, and the line must say exactly L - W.  (Counting bytes read
+ * would say L.)
+ */
+START_TEST(test_drain_timeout_unsent)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "1G",
+	    "--drain-timeout", "0.5", "-l", "127.0.0.1:0", NULL };
+	static const char line[] = "drain timeout: closed 1 connection, ";
+	struct evecho	 e;
+	unsigned char	*data, buf[65536];
+	char		 all_in[64];
+	size_t		 len, got = 0;
+	long long	 unsent;
+	long		 deadline;
+	ssize_t		 n;
+	int		 fd;
+
+	len = kernel_echo_room(4096) + 2 * 1024 * 1024;
+	data = pattern_new(len, 35);
+	evecho_must_start(&e, args);
+	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
+	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
+	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
+	    "evecho never read all %zu bytes", len);
+
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	unsent = logged_number(&e, line);
+	ck_assert_msg(unsent >= 0, "no line '%s...'", line);
+
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	for (;;) {
+		ck_assert_msg(now_ms() < deadline, "no EOF after %zu bytes",
+		    got);
+		if (!wait_readable(fd, 100))
+			continue;
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n == 0)
+			break;
+		ck_assert_msg(n > 0, "after %zu bytes: %s, not EOF", got,
+		    strerror(errno));
+		ck_assert_msg(got + (size_t)n <= len &&
+		    memcmp(buf, data + got, (size_t)n) == 0,
+		    "wrong bytes at offset %zu", got);
+		got += (size_t)n;
+	}
+	ck_assert_msg(unsent > 0, "nothing was queued at the cut: the test "
+	    "proves nothing");
+	ck_assert_msg((size_t)unsent == len - got, "evecho says %lld B of "
+	    "echo not sent, but of %zu B it read the client got %zu, so %zu "
+	    "were not sent", unsent, len, got, len - got);
+	close(fd);
+	free(data);
 	evecho_stop(&e);
 }
 END_TEST
@@ -523,15 +653,10 @@ START_TEST(test_quiet)
 	static const char *const args[] = { "-q", "-l", "127.0.0.1:0", NULL };
 	struct evecho	 e;
 	unsigned char	 b = 'q';
-	long		 deadline;
-	int		 fd, port = 0;
+	int		 fd, port;
 	char		*log;
 
-	ck_assert_int_eq(evecho_spawn(&e, args, NULL), 0);
-	deadline = now_ms() + HARNESS_START_MS;
-	while ((port = evecho_listen_port(&e)) == 0 && now_ms() < deadline)
-		sleep_ms(10);
-	ck_assert_msg(port != 0, "cannot find evecho's listening port");
+	port = quiet_port(&e, args);
 	fd = tcp_connect("127.0.0.1", port);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
@@ -544,6 +669,33 @@ START_TEST(test_quiet)
 	ck_assert_ptr_nonnull(log);
 	ck_assert_msg(log[0] == '\0', "-q still logged: %s", log);
 	free(log);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * -q silences information, not warnings: with -m 1 the first client
+ * fills the limit, and evecho warns that new clients wait in the backlog,
+ * -q or not, while its info lines stay silent.
+ */
+START_TEST(test_quiet_warnings)
+{
+	static const char *const args[] = { "-q", "-m", "1", "-l",
+	    "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 b = 'w';
+	int		 fd, port;
+
+	port = quiet_port(&e, args);
+	fd = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
+	ck_assert_msg(evecho_wait_log(&e, "warning: connection limit of 1 "
+	    "reached; new clients wait in the backlog\n", IO_TIMEOUT_MS) == 0,
+	    "-q hid the warning that the connection limit was reached");
+	ck_assert_int_eq(evecho_log_count(&e, "listening on"), 0);
+	close(fd);
 	evecho_stop(&e);
 }
 END_TEST
@@ -581,23 +733,25 @@ lifecycle_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_bad_flags, 0,
+	harness_add_loop_test(tc, test_bad_flags, 0,
 	    (int)(sizeof bad_flags / sizeof bad_flags[0]));
-	tcase_add_test(tc, test_help);
-	tcase_add_test(tc, test_version);
-	tcase_add_test(tc, test_address_in_use);
-	tcase_add_test(tc, test_unknown_host);
-	tcase_add_test(tc, test_permission_denied);
-	tcase_add_test(tc, test_sigterm_drains);
-	tcase_add_test(tc, test_sigterm_unread_input);
-	tcase_add_test(tc, test_sigint_idle_clients);
-	tcase_add_test(tc, test_sigterm_no_clients);
-	tcase_add_test(tc, test_drain_timeout);
-	tcase_add_test(tc, test_second_signal);
-	tcase_add_test(tc, test_verbose_connection_lines);
-	tcase_add_test(tc, test_default_log_level);
-	tcase_add_test(tc, test_quiet);
-	tcase_add_test(tc, test_backend_environment);
+	harness_add_test(tc, test_help);
+	harness_add_test(tc, test_version);
+	harness_add_test(tc, test_address_in_use);
+	harness_add_test(tc, test_unknown_host);
+	harness_add_test(tc, test_permission_denied);
+	harness_add_test(tc, test_sigterm_drains);
+	harness_add_test(tc, test_sigterm_unread_input);
+	harness_add_loop_test(tc, test_signal_idle_clients, 0, 2);
+	harness_add_test(tc, test_sigterm_no_clients);
+	harness_add_test(tc, test_drain_timeout);
+	harness_add_test(tc, test_drain_timeout_unsent);
+	harness_add_test(tc, test_second_signal);
+	harness_add_test(tc, test_verbose_connection_lines);
+	harness_add_test(tc, test_default_log_level);
+	harness_add_test(tc, test_quiet);
+	harness_add_test(tc, test_quiet_warnings);
+	harness_add_test(tc, test_backend_environment);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -53,6 +53,47 @@ small_client(const char *addr)
 }
 
 /*
+ * How much a small_client() must send, without reading, so that evecho
+ * surely stops reading it: more than the kernel can hold of the echo on
+ * its way back, plus evecho's queue of `queue` bytes and one read, with
+ * a megabyte to spare; never less than `min`.
+ */
+static size_t
+past_pause(size_t queue, size_t min)
+{
+	size_t	 len = kernel_echo_room(SMALL_BUF) + queue + 65536 +
+		    1024 * 1024;
+
+	return (len > min ? len : min);
+}
+
+/*
+ * Check the queue size of every -vv line "<what>: N B queued" (what is
+ * "paused reading" or "resumed reading") against [min, max]; how many.
+ */
+static int
+check_logged_queue(struct evecho *e, const char *what, size_t min,
+    size_t max)
+{
+	char	*log, *p, fmt[64];
+	size_t	 queued;
+	int	 n = 0;
+
+	snprintf(fmt, sizeof fmt, "%s: %%zu B queued", what);
+	log = evecho_log(e);
+	ck_assert_ptr_nonnull(log);
+	for (p = log; (p = strstr(p, what)) != NULL; p += strlen(what)) {
+		ck_assert_msg(sscanf(p, fmt, &queued) == 1, "cannot read the "
+		    "queue size in '%.80s'", p);
+		ck_assert_msg(queued >= min && queued <= max, "%s with %zu B "
+		    "queued, outside [%zu, %zu]", what, queued, min, max);
+		n++;
+	}
+	free(log);
+	return (n);
+}
+
+/*
  * Read the echo of all len bytes from offset `got` on, in order, while
  * sending what is left after the first `sent`; reading at most `per_read`
  * bytes every `pause_ms` to play a slow reader.
@@ -108,22 +149,23 @@ finish_echo_from(int fd, const unsigned char *data, size_t len,
 }
 
 /*
- * A client that sends 32 MiB without reading cannot grow the server: the
- * server stops reading at --max-queue (default 1 MiB) and its memory stays
- * bounded, whatever the kernel's buffers hold; once the client reads,
- * every byte arrives, in order.
+ * A client that sends 32 MiB (or more, past what the kernel can hold)
+ * without reading cannot grow the server: the server stops reading at
+ * --max-queue (default 1 MiB) and its memory stays bounded, whatever the
+ * kernel's buffers hold; once the client reads, every byte arrives, in
+ * order.
  */
 START_TEST(test_backpressure)
 {
 	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
 	    NULL };
-	const size_t	 len = 32 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	long		 rss0, rss1;
 	int		 fd;
 
+	len = past_pause(1024 * 1024, 32 * 1024 * 1024);
 	data = pattern_new(len, 20);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
@@ -155,12 +197,12 @@ START_TEST(test_backpressure_small_queue)
 {
 	static const char *const args[] = { "-vv", "--max-queue", "16k",
 	    "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 8 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	int		 fd;
 
+	len = past_pause(16 * 1024, 8 * 1024 * 1024);
 	data = pattern_new(len, 21);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
@@ -171,6 +213,45 @@ START_TEST(test_backpressure_small_queue)
 	ck_assert_msg(evecho_wait_log(&e, "resumed reading", 1000) == 0,
 	    "no resume logged");
 	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Reading resumes at the low watermark, half of --max-queue, not at the
+ * high one.  With --max-queue 64k evecho stops reading a client once 64
+ * KiB are queued for it and reads again only when the queue has drained
+ * to 32 KiB; -vv logs the queue at every pause and resume, and the test
+ * checks each one.  (Resuming at the high mark pauses more often, but
+ * how much more depends on the reader's pace and the machine; the logged
+ * levels do not.  libevent writes at most 16 KiB per write event, so a
+ * resume on the first write below 64 KiB logs more than 32.)
+ */
+START_TEST(test_backpressure_resume_low)
+{
+	static const char *const args[] = { "-vv", "--max-queue", "64k",
+	    "-l", "127.0.0.1:0", NULL };
+	const size_t	 high = 64 * 1024, low = high / 2;
+	struct evecho	 e;
+	unsigned char	*data;
+	size_t		 len, sent;
+	int		 fd, pauses, resumes;
+
+	len = past_pause(high, 8 * 1024 * 1024);
+	data = pattern_new(len, 25);
+	evecho_must_start(&e, args);
+	fd = small_client(e.addrs[0]);
+	sent = send_until_stalled(fd, data, len, 300);
+	/* 16 KiB a millisecond: slower than evecho, so the queue refills. */
+	finish_echo(fd, data, len, sent, 16 * 1024, 1);
+	close(fd);
+	pauses = check_logged_queue(&e, "paused reading", high, SIZE_MAX);
+	resumes = check_logged_queue(&e, "resumed reading", 0, low);
+	ck_assert_msg(pauses > 0 && resumes > 0, "%d pauses and %d resumes "
+	    "logged: the test proves nothing", pauses, resumes);
+	fprintf(stderr, "test_backpressure_resume_low: %zu B, %d pauses, %d "
+	    "resumes\n", len, pauses, resumes);
 	free(data);
 	evecho_stop(&e);
 }
@@ -304,12 +385,15 @@ START_TEST(test_idle_slow_reader)
 {
 	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
 	    "16M", "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 6 * 1024 * 1024;
 	struct evecho	 e;
 	unsigned char	*data;
-	size_t		 sent;
+	size_t		 len, sent;
 	int		 fd;
 
+	/* 2 MiB past the kernel: over a second of echo from evecho's queue. */
+	len = kernel_echo_room(SMALL_BUF) + 2 * 1024 * 1024;
+	if (len < 6 * 1024 * 1024)
+		len = 6 * 1024 * 1024;
 	data = pattern_new(len, 22);
 	evecho_must_start(&e, args);
 	fd = small_client(e.addrs[0]);
@@ -333,16 +417,24 @@ END_TEST
  */
 START_TEST(test_idle_paused_slow_reader)
 {
-	static const char *const args[] = { "-v", "-t", "1", "--max-queue",
+	static const char *const args[] = { "-vv", "-t", "1", "--max-queue",
 	    "64k", "-l", "127.0.0.1:0", NULL };
-	const size_t	 len = 16 * 1024 * 1024;
 	struct evecho	 e;
+	struct pollfd	 pfd;
 	unsigned char	*data, buf[32768];
-	size_t		 sent, got = 0;
-	long		 until;
+	size_t		 len, sent = 0, got = 0;
+	long		 until, next_read, wait;
 	ssize_t		 n;
-	int		 fd;
 
+	/*
+	 * 4 MiB more than the kernel can hold of the echo, so that evecho's
+	 * queue fills and it pauses, and plenty stays to read.  Made before
+	 * connecting: it takes a while, and the connection must not sit
+	 * idle meanwhile.
+	 */
+	len = kernel_echo_room(4 * SMALL_BUF) + 4 * 1024 * 1024;
+	if (len < 16 * 1024 * 1024)
+		len = 16 * 1024 * 1024;
 	data = pattern_new(len, 24);
 	evecho_must_start(&e, args);
 	/*
@@ -350,32 +442,49 @@ START_TEST(test_idle_paused_slow_reader)
 	 * segments a smaller one opens its window in bursts, which a client
 	 * starved of CPU can stretch past a timeout.
 	 */
-	fd = tcp_connect_buffers(e.addrs[0], SMALL_BUF, 4 * SMALL_BUF);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(set_nonblocking(fd), 0);
-	sent = send_until_stalled(fd, data, len, 300);
-	ck_assert_msg(sent < len, "evecho never paused");
+	pfd.fd = tcp_connect_buffers(e.addrs[0], SMALL_BUF, 4 * SMALL_BUF);
+	ck_assert_int_ne(pfd.fd, -1);
+	ck_assert_int_eq(set_nonblocking(pfd.fd), 0);
 
 	/*
-	 * 32 KiB every 50 ms, for three idle timeouts: window updates reach
-	 * evecho many times within each timeout (on loopback the window opens
-	 * a whole 64 KiB segment at a time), with room to spare on a loaded
-	 * machine, yet its socket, with megabytes queued, can stay unwritable
-	 * for longer than a timeout.
+	 * Send what the kernel takes, and from the start read 32 KiB every
+	 * 50 ms, for three idle timeouts: window updates reach evecho many
+	 * times within each timeout (on loopback the window opens a whole 64
+	 * KiB segment at a time), with room to spare on a loaded machine,
+	 * yet its socket, with megabytes queued, can stay unwritable for
+	 * longer than a timeout.  The client never leaves its receive buffer
+	 * full and unread: the kernel then drops segments it cannot hold,
+	 * and evecho's side, waiting on a retransmission timer that backs
+	 * off, moves nothing for more than a second, idle by any measure.
 	 */
-	for (until = now_ms() + 3000; now_ms() < until; sleep_ms(50)) {
-		ck_assert_int_eq(wait_readable(fd, 1000), 1);
-		n = recv(fd, buf, sizeof buf, 0);
-		ck_assert_msg(n > 0, "connection lost while reading slowly, "
-		    "after %zu bytes", got);
+	next_read = now_ms();
+	for (until = now_ms() + 3000; now_ms() < until;) {
+		wait = next_read - now_ms();
+		pfd.events = (sent < len ? POLLOUT : 0) | (wait <= 0 ?
+		    POLLIN : 0);
+		ck_assert_int_ne(poll(&pfd, 1, wait > 0 ? (int)wait : 10), -1);
+		if ((pfd.revents & POLLOUT) && (n = send(pfd.fd, data + sent,
+		    len - sent, MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(pfd.fd, buf, sizeof buf, 0);
+		ck_assert_msg(n > 0 || (n == -1 && errno == EAGAIN),
+		    "connection lost while reading slowly, after %zu bytes",
+		    got);
+		if (n <= 0)
+			continue;
 		ck_assert(memcmp(buf, data + got, (size_t)n) == 0);
 		got += (size_t)n;
+		next_read = now_ms() + 50;
 	}
+	ck_assert_msg(evecho_log_count(&e, "paused reading") > 0,
+	    "evecho never paused: the test proves nothing");
 	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 0);
 
 	/* Then quickly: the rest of the stream, still intact. */
-	finish_echo_from(fd, data, len, sent, got);
-	close(fd);
+	finish_echo_from(pfd.fd, data, len, sent, got);
+	close(pfd.fd);
 	free(data);
 	evecho_stop(&e);
 }
@@ -785,24 +894,25 @@ limits_suite(void)
 
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_backpressure);
-	tcase_add_test(tc, test_backpressure_small_queue);
-	tcase_add_test(tc, test_idle_timeout);
-	tcase_add_test(tc, test_idle_precise);
-	tcase_add_test(tc, test_idle_short);
-	tcase_add_test(tc, test_idle_active_survives);
-	tcase_add_test(tc, test_idle_slow_reader);
-	tcase_add_test(tc, test_idle_paused_slow_reader);
-	tcase_add_test(tc, test_idle_stalled_reader);
-	tcase_add_test(tc, test_idle_off);
-	tcase_add_test(tc, test_max_conns);
-	tcase_add_test(tc, test_select_fd_setsize);
-	tcase_add_test(tc, test_select_max_conns);
-	tcase_add_test(tc, test_max_conns_default);
-	tcase_add_test(tc, test_max_conns_raises_limit);
-	tcase_add_test(tc, test_max_conns_over_hard_limit);
-	tcase_add_test(tc, test_max_conns_reachable);
-	tcase_add_test(tc, test_accept_emfile);
+	harness_add_test(tc, test_backpressure);
+	harness_add_test(tc, test_backpressure_small_queue);
+	harness_add_test(tc, test_backpressure_resume_low);
+	harness_add_test(tc, test_idle_timeout);
+	harness_add_test(tc, test_idle_precise);
+	harness_add_test(tc, test_idle_short);
+	harness_add_test(tc, test_idle_active_survives);
+	harness_add_test(tc, test_idle_slow_reader);
+	harness_add_test(tc, test_idle_paused_slow_reader);
+	harness_add_test(tc, test_idle_stalled_reader);
+	harness_add_test(tc, test_idle_off);
+	harness_add_test(tc, test_max_conns);
+	harness_add_test(tc, test_select_fd_setsize);
+	harness_add_test(tc, test_select_max_conns);
+	harness_add_test(tc, test_max_conns_default);
+	harness_add_test(tc, test_max_conns_raises_limit);
+	harness_add_test(tc, test_max_conns_over_hard_limit);
+	harness_add_test(tc, test_max_conns_reachable);
+	harness_add_test(tc, test_accept_emfile);
 	suite_add_tcase(s, tc);
 	return (s);
 }

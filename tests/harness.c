@@ -5,7 +5,8 @@
  * when an assertion fails: the child asks for SIGKILL on its parent's
  * death.  Each server logs to a file in tests/logs ($EVECHO_TEST_LOGDIR);
  * a test that passes removes its logs in the teardown, so what is left
- * there after a run belongs to failed tests.
+ * there after a run belongs to failed tests.  $EVECHO_TESTS runs only the
+ * tests it names, for instance the one that should catch a planted bug.
  */
 #include "autoconfig.h"
 
@@ -37,7 +38,7 @@
 
 #include "harness.h"
 
-#define MAX_SPAWNED	16
+#define MAX_SPAWNED	64
 #define MAX_WRAPPER	16
 
 /* Servers started by this test process, by value: the test's own copies
@@ -55,13 +56,84 @@ static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
 static int	find_listening_port(const unsigned long *, int,
 		    const char *);
 
+/*
+ * Tests asked for by name in $EVECHO_TESTS ("test_a test_b", or with
+ * commas), which Check cannot select by itself below a test case; and
+ * whether each was found, so that a misspelt name fails the run instead
+ * of passing with nothing run.
+ */
+#define MAX_SELECTED	32
+static char	*selected[MAX_SELECTED];
+static int	 selected_found[MAX_SELECTED];
+static int	 nselected = -1;	/* -1: $EVECHO_TESTS not read yet */
+
+static void
+harness_read_selection(void)
+{
+	const char	*env = getenv("EVECHO_TESTS");
+	char		*copy, *word, *save;
+
+	if (nselected != -1)
+		return;
+	nselected = 0;
+	if (env == NULL || (copy = strdup(env)) == NULL)
+		return;
+	for (word = strtok_r(copy, " ,", &save); word != NULL &&
+	    nselected < MAX_SELECTED; word = strtok_r(NULL, " ,", &save))
+		selected[nselected++] = word;
+	/* copy stays allocated: selected points into it until exit. */
+}
+
+/* Whether the test called name runs: all do without $EVECHO_TESTS. */
+static int
+harness_selected(const char *name)
+{
+	int	 i, match = 0;
+
+	harness_read_selection();
+	if (nselected == 0)
+		return (1);
+	for (i = 0; i < nselected; i++) {
+		if (strcmp(selected[i], name) == 0) {
+			selected_found[i] = 1;
+			match = 1;
+		}
+	}
+	return (match);
+}
+
+/* tcase_add_test(), honouring $EVECHO_TESTS. */
+void
+harness_add_test(TCase *tc, const TTest *t)
+{
+	if (harness_selected(t->name))
+		tcase_add_test(tc, t);
+}
+
+/* tcase_add_loop_test(), honouring $EVECHO_TESTS. */
+void
+harness_add_loop_test(TCase *tc, const TTest *t, int start, int end)
+{
+	if (harness_selected(t->name))
+		tcase_add_loop_test(tc, t, start, end);
+}
+
 /* Run every test of a suite; the exit status for the test program. */
 int
 harness_run(Suite *suite)
 {
-	SRunner	*sr = srunner_create(suite);
-	int	 failed;
+	SRunner	*sr;
+	int	 failed, i;
 
+	harness_read_selection();
+	for (i = 0; i < nselected; i++) {
+		if (!selected_found[i]) {
+			fprintf(stderr, "EVECHO_TESTS names '%s', which is not "
+			    "a test of this program\n", selected[i]);
+			return (EXIT_FAILURE);
+		}
+	}
+	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
@@ -703,6 +775,83 @@ int
 tcp_connect_addr(const char *addr)
 {
 	return (tcp_connect_buffers(addr, 0, 0));
+}
+
+/*
+ * The largest buffer TCP autotuning may give a socket that did not set
+ * its own: the third number of /proc/sys/net/ipv4/tcp_rmem or tcp_wmem.
+ * Where that cannot be read, 64 MiB, more than any default we know.
+ */
+static size_t
+tcp_autotune_max(const char *name)
+{
+	char		 path[64];
+	unsigned long	 lo, def, max;
+	FILE		*fp;
+	int		 ok;
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/%s", name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (64 * 1024 * 1024);
+	ok = fscanf(fp, "%lu %lu %lu", &lo, &def, &max) == 3;
+	fclose(fp);
+	return (ok ? (size_t)max : 64 * 1024 * 1024);
+}
+
+/*
+ * The buffer the kernel grants a client that asks for `size` of SO_SNDBUF
+ * or SO_RCVBUF (about twice that, within limits), learnt from a socket
+ * made for the purpose; for 0, a buffer left to autotuning, at its
+ * largest.  So a test can size its data before it connects.
+ */
+static size_t
+client_buffer(int which, int size)
+{
+	socklen_t	 len = sizeof size;
+	int		 fd, granted = -1;
+
+	if (size <= 0)
+		return (tcp_autotune_max(which == SO_RCVBUF ? "tcp_rmem" :
+		    "tcp_wmem"));
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1) {
+		if (setsockopt(fd, SOL_SOCKET, which, &size, sizeof size) ==
+		    -1 || getsockopt(fd, SOL_SOCKET, which, &granted,
+		    &len) == -1)
+			granted = -1;
+		close(fd);
+	}
+	return (granted > 0 ? (size_t)granted : 64 * 1024 * 1024);
+}
+
+/*
+ * The most echo the kernel can hold on its way from evecho to a client
+ * that asked tcp_connect_buffers() for a receive buffer of rcvbuf: evecho's
+ * send buffer, which it leaves to autotuning, at its largest, and the
+ * client's receive buffer; twice that, as a send queue may run past its
+ * buffer (840 KB queued against a 410 KB buffer, seen on loopback).  An
+ * upper bound, not an estimate: a test that needs echo to wait in
+ * evecho's own queue sends more than this.
+ */
+size_t
+kernel_echo_room(int rcvbuf)
+{
+	return (2 * (tcp_autotune_max("tcp_wmem") +
+	    client_buffer(SO_RCVBUF, rcvbuf)));
+}
+
+/*
+ * The most input the kernel can hold on its way to evecho from a client
+ * that asked for a send buffer of sndbuf, bounded the same way: the
+ * client's send buffer and evecho's receive buffer at its autotuned
+ * largest, twice over.  A test that needs the client to stall while
+ * evecho has stopped reading sends more than this, the echo room and
+ * evecho's queue together.
+ */
+size_t
+kernel_input_room(int sndbuf)
+{
+	return (2 * (client_buffer(SO_SNDBUF, sndbuf) +
+	    tcp_autotune_max("tcp_rmem")));
 }
 
 /*

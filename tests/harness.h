@@ -36,8 +36,13 @@ struct spawn_opts {
 };
 
 struct Suite;
+struct TCase;
+struct TTest;
 
 int	 harness_run(struct Suite *);
+void	 harness_add_test(struct TCase *, const struct TTest *);
+void	 harness_add_loop_test(struct TCase *, const struct TTest *, int,
+	    int);
 void	 harness_setup(void);
 void	 harness_teardown(void);
 int	 harness_wrapped(const char *);
@@ -74,6 +79,9 @@ int	 recv_exact(int, void *, size_t, int);
 int	 recv_eof(int, int);
 int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
 int	 wait_readable(int, int);
+
+size_t	 kernel_echo_room(int);
+size_t	 kernel_input_room(int);
 
 void	 pattern_fill(unsigned char *, size_t, uint32_t);
 unsigned char	*pattern_new(size_t, uint32_t);
