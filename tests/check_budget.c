@@ -233,11 +233,11 @@ budget_suite(void)
 	Suite	*s = suite_create("budget");
 	TCase	*tc = tcase_create("budget");
 
-	tcase_add_test(tc, test_read_cost);
-	tcase_add_test(tc, test_draws_within_limit);
-	tcase_add_test(tc, test_tight_waits_for_own_queue);
-	tcase_add_test(tc, test_spare_goes_to_the_hungry);
-	tcase_add_test(tc, test_debt_is_covered);
+	harness_add_test(tc, test_read_cost);
+	harness_add_test(tc, test_draws_within_limit);
+	harness_add_test(tc, test_tight_waits_for_own_queue);
+	harness_add_test(tc, test_spare_goes_to_the_hungry);
+	harness_add_test(tc, test_debt_is_covered);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -201,12 +201,12 @@ hostcap_suite(void)
 	Suite	*s = suite_create("hostcap");
 	TCase	*tc = tcase_create("hostcap");
 
-	tcase_add_test(tc, test_cap);
-	tcase_add_loop_test(tc, test_host_identity, 0,
+	harness_add_test(tc, test_cap);
+	harness_add_loop_test(tc, test_host_identity, 0,
 	    sizeof host_cases / sizeof host_cases[0]);
-	tcase_add_test(tc, test_warn_once_a_minute);
-	tcase_add_test(tc, test_forgets_idle_hosts);
-	tcase_add_test(tc, test_unknown_family);
+	harness_add_test(tc, test_warn_once_a_minute);
+	harness_add_test(tc, test_forgets_idle_hosts);
+	harness_add_test(tc, test_unknown_family);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -270,12 +270,12 @@ idle_suite(void)
 	TCase	*tc = tcase_create("idle");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_params);
-	tcase_add_test(tc, test_expires_in_window);
-	tcase_add_test(tc, test_progress_defers);
-	tcase_add_test(tc, test_touch_defers);
-	tcase_add_test(tc, test_quiet_costs_nothing);
-	tcase_add_test(tc, test_off);
+	harness_add_test(tc, test_params);
+	harness_add_test(tc, test_expires_in_window);
+	harness_add_test(tc, test_progress_defers);
+	harness_add_test(tc, test_touch_defers);
+	harness_add_test(tc, test_quiet_costs_nothing);
+	harness_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
 	return (s);
 }
