@@ -409,6 +409,42 @@ START_TEST(test_idle_slow_reader)
 END_TEST
 
 /*
+ * Echo can leave evecho at once and still take seconds to reach a slow
+ * reader: it waits in the kernel's send buffer, and only the client's
+ * acknowledgements show it moving.  Such a client is not idle either.
+ * Here evecho queues nothing (the -vv log says so), and the client takes
+ * its 512 KiB at 16 KiB every 100 ms, three seconds against a -t of 1.
+ */
+START_TEST(test_idle_kernel_drain)
+{
+	static const char *const args[] = { "-vv", "-t", "1", "-l",
+	    "127.0.0.1:0", NULL };
+	const size_t	 len = 512 * 1024;
+	struct evecho	 e;
+	unsigned char	*data;
+	size_t		 sent;
+	int		 fd;
+
+	data = pattern_new(len, 25);
+	evecho_must_start(&e, args);
+	fd = small_client(e.addrs[0]);
+	sent = send_until_stalled(fd, data, len, 300);
+	ck_assert_uint_eq(sent, len);
+	/* Every read went straight to the kernel: nothing ever queued. */
+	ck_assert_msg(evecho_wait_log(&e, "524288 B in", IO_TIMEOUT_MS) == 0,
+	    "evecho did not read it all");
+	ck_assert_msg(evecho_log_count(&e, " 0 B queued") ==
+	    evecho_log_count(&e, " B queued"), "evecho queued echo; the test "
+	    "wants it all in the kernel");
+	finish_echo(fd, data, len, sent, 16 * 1024, 100);
+	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 0);
+	close(fd);
+	free(data);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
  * A client paused by backpressure that reads slowly, far slower than a
  * third of a socket buffer per timeout, is not idle: the kernel's send
  * buffer drains (the client acknowledges bytes in every timeout period),
@@ -902,6 +938,7 @@ limits_suite(void)
 	harness_add_test(tc, test_idle_short);
 	harness_add_test(tc, test_idle_active_survives);
 	harness_add_test(tc, test_idle_slow_reader);
+	harness_add_test(tc, test_idle_kernel_drain);
 	harness_add_test(tc, test_idle_paused_slow_reader);
 	harness_add_test(tc, test_idle_stalled_reader);
 	harness_add_test(tc, test_idle_off);
