@@ -30,14 +30,6 @@
 
 static char	fault_run[160];	/* which run, for failure messages */
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED	1
-#endif
-#endif
-
 /*
  * Whether the shim can be used here; if not, say the test is skipped.
  * With alloc, the test needs the shim's malloc, which valgrind overrides.
@@ -45,19 +37,13 @@ static char	fault_run[160];	/* which run, for failure messages */
 static int
 fault_usable(const char *test, int alloc)
 {
-	if (alloc && harness_wrapped(test))
-		return (0);
-#ifdef SANITIZED
-	fprintf(stderr, "%s: skipped: the sanitizer owns malloc\n", test);
-	return (0);
-#else
 	const char	*shim = getenv("FAULTINJECT");
 
+	if ((alloc && harness_wrapped(test)) || harness_sanitized(test))
+		return (0);
 	ck_assert_msg(shim != NULL && access(shim, R_OK) == 0,
 	    "$FAULTINJECT does not name the shim (run from make check)");
-	(void)test;
 	return (1);
-#endif
 }
 
 /* "LD_PRELOAD=<the shim>", in static storage for putenv(). */

@@ -182,6 +182,23 @@ harness_wrapped(const char *test)
 	return (1);
 }
 
+/*
+ * Whether this build runs under a sanitizer, which changes what some
+ * tests measure (memory, speed) or owns what they replace (malloc); if
+ * so, say that test is skipped.
+ */
+int
+harness_sanitized(const char *test)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	fprintf(stderr, "%s: skipped in a sanitizer build\n", test);
+	return (1);
+#else
+	(void)test;
+	return (0);
+#endif
+}
+
 /* The server is gone; keep its log for the teardown to remove. */
 static void
 forget(pid_t pid)

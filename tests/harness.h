@@ -46,6 +46,7 @@ void	 harness_add_loop_test(struct TCase *, const struct TTest *, int,
 void	 harness_setup(void);
 void	 harness_teardown(void);
 int	 harness_wrapped(const char *);
+int	 harness_sanitized(const char *);
 
 int	 evecho_start(struct evecho *, const char *const *);
 int	 evecho_start_opts(struct evecho *, const char *const *,
