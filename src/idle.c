@@ -11,10 +11,19 @@
  * -t is so short that a tick would eat the slack, stamps read the
  * precise clock instead.
  *
+ * Coarse stamps read the clock once per turn of the loop and reuse it.
+ * A stamp reused after a clock step is early by up to the turn's length
+ * so far, and an early stamp could close a connection early: the turn's
+ * end, and a sweep before judging, stamp this turn's entries again with
+ * the clock read then.  That costs one more read in a turn that stamped
+ * twice or more, and a walk of this turn's entries once per clock step.
+ *
  * Only a connection's own callbacks and the sweep touch its entry, all
  * on the worker's thread.
  */
 #include "autoconfig.h"
+
+#include <errno.h>
 
 #include <event2/event.h>
 
@@ -24,6 +33,7 @@
 #define IDLE_SLACK_MAX_MS	1000
 
 static void	idle_sweep_cb(evutil_socket_t, short, void *);
+static void	idle_settle(struct idle_clock *, uint64_t);
 static void	idle_insert(struct idle_clock *, struct idle_entry *,
 		    enum idle_list_id);
 static void	idle_arm(struct idle_clock *);
@@ -63,6 +73,10 @@ idle_init(struct idle_clock *ic, struct event_base *base, unsigned timeout_ms,
 	ic->step_ms = tick;
 	ic->armed = 0;
 	ic->sweeps = 0;
+	ic->turn = 1;		/* now is not read yet */
+	ic->now_turn = 0;
+	ic->now = 0;
+	ic->reused = 0;
 	ic->sample = sample;
 	ic->expire = expire;
 	ic->arg = arg;
@@ -84,7 +98,8 @@ idle_add(struct idle_clock *ic, struct idle_entry *e)
 	e->swept = 0;
 	if (ic->timeout_ms == 0)
 		return;
-	e->at = ic->precise ? clock_precise_ms() : clock_coarse_ms();
+	e->at = idle_now(ic);
+	e->turn = (uint32_t)ic->turn;
 	e->list = IDLE_BUSY;
 	TAILQ_INSERT_TAIL(&ic->busy, e, link);
 	idle_arm(ic);
@@ -107,6 +122,76 @@ idle_free(struct idle_clock *ic)
 	if (ic->timer != NULL)
 		event_free(ic->timer);
 	ic->timer = NULL;
+}
+
+/*
+ * Run base until it is stopped, a turn at a time (EVLOOP_ONCE), so that
+ * each turn's stamps settle at its end.  libevent 2.1 has no hook at the
+ * end of its own turns, and its cached time (event_base_gettimeofday_cached)
+ * follows the wall clock.  With the timeout off or stamps precise there is
+ * nothing to settle.  Returns 0 once stopped, -1 (errno set) if the loop
+ * failed.
+ */
+int
+idle_run(struct idle_clock *ic, struct event_base *base)
+{
+	int	 rc, saved_errno;
+
+	if (ic->timeout_ms == 0 || ic->precise)
+		return (event_base_dispatch(base) == -1 ? -1 : 0);
+	for (;;) {
+		rc = event_base_loop(base, EVLOOP_ONCE);
+		saved_errno = errno;
+		idle_turn_end(ic);
+		if (rc == -1) {
+			errno = saved_errno;
+			return (-1);
+		}
+		if (rc == 1 || event_base_got_break(base) ||
+		    event_base_got_exit(base))
+			return (0);
+	}
+}
+
+/* A turn of the loop ended: settle its reused stamps, start the next. */
+void
+idle_turn_end(struct idle_clock *ic)
+{
+	if (ic->reused > 0)
+		idle_settle(ic, clock_coarse_ms());
+	ic->turn++;
+}
+
+/*
+ * The coarse clock reads fresh now: restamp with it the entries this turn
+ * stamped with an older reading, and use it for the rest of the turn.
+ * Every stamp is at most ic->now, so this turn's stamps are in the run of
+ * entries stamped ic->now at the busy list's tail; moving them to the
+ * tail, in order, keeps the list ordered.
+ */
+static void
+idle_settle(struct idle_clock *ic, uint64_t fresh)
+{
+	struct idle_entry	*e, *next, *first = NULL, *last;
+
+	if (ic->reused > 0 && fresh > ic->now) {
+		last = TAILQ_LAST(&ic->busy, idle_list);
+		for (e = last; e != NULL && e->at == ic->now;
+		    e = TAILQ_PREV(e, idle_list, link))
+			first = e;
+		for (e = first; e != NULL; e = next) {
+			next = e == last ? NULL : TAILQ_NEXT(e, link);
+			if (e->turn != (uint32_t)ic->turn)
+				continue;
+			TAILQ_REMOVE(&ic->busy, e, link);
+			e->at = fresh;
+			TAILQ_INSERT_TAIL(&ic->busy, e, link);
+		}
+	}
+	if (fresh > ic->now)
+		ic->now = fresh;
+	ic->now_turn = ic->turn;
+	ic->reused = 0;
 }
 
 /* Put e on list, in order of at: from the tail, where it nearly always is. */
@@ -166,6 +251,8 @@ idle_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (!ic->precise)
+		idle_settle(ic, stamp);	/* no stamp of this turn is early */
 	while ((e = TAILQ_FIRST(&ic->quiet)) != NULL && now >= e->at &&
 	    now - e->at >= limit)
 		ic->expire(e, ic->arg);

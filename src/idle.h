@@ -14,6 +14,12 @@
  * nothing is in flight it moves to the "quiet" list, which needs no
  * questions at all.  A sweep costs one question per connection quiet on
  * the read side with output in flight, and nothing per quiet one.
+ *
+ * The clock is read once per turn of the loop (idle_run), at the first
+ * stamp: reading it costs tens of nanoseconds after the kernel's work has
+ * evicted it from the caches, as much as the rest of the stamp.  A turn
+ * that outlasts a clock step would leave its later stamps early, so the
+ * turn's end (or a sweep within it) stamps them again (idle_settle).
  */
 #ifndef EVECHO_IDLE_H
 #define EVECHO_IDLE_H
@@ -41,6 +47,7 @@ struct idle_entry {
 	uint64_t		 at;	/* last movement known, ms */
 	uint64_t		 acked;	/* output acknowledged at last sample */
 	uint32_t		 swept;	/* sweep that last sampled it */
+	uint32_t		 turn;	/* of the loop, that last stamped it */
 	uint8_t			 list;	/* enum idle_list_id */
 };
 
@@ -63,6 +70,10 @@ struct idle_clock {
 	int			 precise;	/* stamps read the precise clock */
 	int			 armed;		/* the sweep timer is pending */
 	uint32_t		 sweeps;
+	uint64_t		 turn;		/* turns of the loop so far */
+	uint64_t		 now_turn;	/* the turn now was read in */
+	uint64_t		 now;		/* coarse clock, this turn */
+	unsigned		 reused;	/* stamps given now since read */
 	struct event		*timer;
 	void			(*sample)(struct idle_entry *,
 				    struct idle_sample *, void *);
@@ -76,8 +87,24 @@ int	idle_init(struct idle_clock *, struct event_base *, unsigned,
 void	idle_add(struct idle_clock *, struct idle_entry *);
 void	idle_remove(struct idle_clock *, struct idle_entry *);
 void	idle_free(struct idle_clock *);
+int	idle_run(struct idle_clock *, struct event_base *);
+void	idle_turn_end(struct idle_clock *);
 uint64_t
 	idle_slack_ms(unsigned);
+
+/* The time to stamp with: the coarse clock, read once a turn. */
+static inline uint64_t
+idle_now(struct idle_clock *ic)
+{
+	if (ic->precise)
+		return (clock_precise_ms());
+	if (ic->now_turn != ic->turn) {
+		ic->now = clock_coarse_ms();
+		ic->now_turn = ic->turn;
+	} else
+		ic->reused++;
+	return (ic->now);
+}
 
 /*
  * A byte moved on e's connection: stamp it now.  Entries stamped in the
@@ -90,7 +117,8 @@ idle_touch(struct idle_clock *ic, struct idle_entry *e)
 
 	if (e->list == IDLE_NONE)
 		return;		/* timeout off */
-	now = ic->precise ? clock_precise_ms() : clock_coarse_ms();
+	now = idle_now(ic);
+	e->turn = (uint32_t)ic->turn;
 	if (e->at == now && e->list == IDLE_BUSY)
 		return;
 	TAILQ_REMOVE(e->list == IDLE_BUSY ? &ic->busy : &ic->quiet, e, link);

@@ -91,7 +91,7 @@ world_run(struct world *w, long ms)
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	event_base_loopexit(w->base, &tv);
-	event_base_dispatch(w->base);
+	ck_assert_int_eq(idle_run(&w->ic, w->base), 0);
 }
 
 static void
@@ -216,6 +216,73 @@ START_TEST(test_touch_defers)
 END_TEST
 
 /*
+ * One turn of the loop stamps y, works for 450 ms, then stamps x: the
+ * clock, read once a turn, would stamp x 450 ms early, and a timeout of
+ * 400 ms would close it at once.  With sweep_too, a sweep runs in that
+ * same turn, before the turn's end could set the stamp right.
+ */
+struct long_turn {
+	struct world	*w;
+	struct fake	 x, y;
+	long		 x_ms, y_ms;	/* when each was stamped */
+	int		 sweep_too;
+};
+
+static void
+long_turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct long_turn	*lt = arg;
+	long			 until;
+
+	(void)fd;
+	(void)what;
+	lt->y_ms = now_ms();
+	idle_touch(&lt->w->ic, &lt->y.idle);
+	for (until = now_ms() + 450; now_ms() < until; )
+		;	/* a turn busy with other connections */
+	lt->x_ms = now_ms();
+	idle_touch(&lt->w->ic, &lt->x.idle);
+	if (lt->sweep_too)
+		event_active(lt->w->ic.timer, EV_TIMEOUT, 1);
+}
+
+static void
+long_turn(int sweep_too)
+{
+	struct world		 w;
+	struct long_turn	 lt;
+	struct timeval		 at_once = { 0, 0 };
+
+	memset(&lt, 0, sizeof lt);
+	lt.w = &w;
+	lt.sweep_too = sweep_too;
+	world_init(&w, 400);
+	ck_assert_msg(!w.ic.precise, "a clock step of %lu ms: no coarse "
+	    "stamps to test", (unsigned long)w.ic.step_ms);
+	world_add(&w, &lt.x, 0, 0);
+	world_add(&w, &lt.y, 0, 0);
+	ck_assert_int_eq(event_base_once(w.base, -1, EV_TIMEOUT, long_turn_cb,
+	    &lt, &at_once), 0);
+	world_run(&w, 3000);
+	ck_assert_int_ge(lt.y.expired_ms - lt.y_ms, 400);
+	ck_assert_int_ge(lt.x.expired_ms - lt.x_ms, 400);
+	ck_assert_int_le(lt.x.expired_ms - lt.x_ms, 400 + 50 + 30);
+	world_free(&w);
+}
+
+START_TEST(test_long_turn)
+{
+	long_turn(0);
+}
+END_TEST
+
+START_TEST(test_long_turn_sweep)
+{
+	long_turn(1);
+}
+END_TEST
+
+/*
  * A sweep asks nothing of connections that are settled: 10,000 quiet
  * ones are each sampled once, to see nothing is in flight, then expire
  * together without another question.
@@ -274,6 +341,8 @@ idle_suite(void)
 	harness_add_test(tc, test_expires_in_window);
 	harness_add_test(tc, test_progress_defers);
 	harness_add_test(tc, test_touch_defers);
+	harness_add_test(tc, test_long_turn);
+	harness_add_test(tc, test_long_turn_sweep);
 	harness_add_test(tc, test_quiet_costs_nothing);
 	harness_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
