@@ -37,6 +37,17 @@ assert_clean_exit(struct evecho *e, int timeout_ms)
 	    "evecho ended with wait status 0x%x, not exit 0", status);
 }
 
+/* Wait until evecho's -vv lines say it has read len bytes in all. */
+static void
+wait_read_all(struct evecho *e, size_t len, int timeout_ms)
+{
+	char	 all_in[64];
+
+	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
+	ck_assert_msg(evecho_wait_log(e, all_in, timeout_ms) == 0,
+	    "evecho never read all %zu bytes", len);
+}
+
 /*
  * A client with a 4 KiB receive buffer that has sent 8 MiB, or 2 MiB more
  * than the kernel can hold of its echo, without reading, so that evecho's
@@ -326,7 +337,6 @@ START_TEST(test_sigterm_drains)
 	    "127.0.0.1:0", NULL };
 	struct evecho	 e;
 	unsigned char	*data, *back;
-	char		 all_in[64];
 	size_t		 len;
 	int		 fd, late;
 
@@ -339,9 +349,7 @@ START_TEST(test_sigterm_drains)
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
-	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
-	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
-	    "evecho never read all %zu bytes", len);
+	wait_read_all(&e, len, IO_TIMEOUT_MS);
 
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM: stopped listening",
@@ -523,7 +531,6 @@ START_TEST(test_drain_timeout_unsent)
 	static const char line[] = "drain timeout: closed 1 connection, ";
 	struct evecho	 e;
 	unsigned char	*data, buf[65536];
-	char		 all_in[64];
 	size_t		 len, got = 0;
 	long long	 unsent;
 	long		 deadline;
@@ -536,9 +543,7 @@ START_TEST(test_drain_timeout_unsent)
 	fd = tcp_connect_buffers(e.addrs[0], 0, 4096);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
-	snprintf(all_in, sizeof all_in, ", %zu B in,", len);
-	ck_assert_msg(evecho_wait_log(&e, all_in, IO_TIMEOUT_MS) == 0,
-	    "evecho never read all %zu bytes", len);
+	wait_read_all(&e, len, IO_TIMEOUT_MS);
 
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	assert_clean_exit(&e, IO_TIMEOUT_MS);
