@@ -49,6 +49,38 @@ wait_read_all(struct evecho *e, size_t len, int timeout_ms)
 }
 
 /*
+ * Read fd to EOF within timeout_ms, checking that what comes back is the
+ * start of data (len bytes at most); returns how much came back.
+ */
+static size_t
+recv_echo_to_eof(int fd, const unsigned char *data, size_t len,
+    int timeout_ms)
+{
+	unsigned char	 buf[65536];
+	size_t		 got = 0;
+	long		 deadline = now_ms() + timeout_ms;
+	ssize_t		 n;
+
+	for (;;) {
+		ck_assert_msg(now_ms() < deadline, "no EOF after %zu bytes",
+		    got);
+		if (!wait_readable(fd, 100))
+			continue;
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n == 0)
+			return (got);
+		if (n == -1 && errno == EAGAIN)
+			continue;
+		ck_assert_msg(n > 0, "after %zu bytes back: %s, not a clean "
+		    "EOF", got, strerror(errno));
+		ck_assert_msg(got + (size_t)n <= len &&
+		    memcmp(buf, data + got, (size_t)n) == 0,
+		    "wrong bytes at offset %zu", got);
+		got += (size_t)n;
+	}
+}
+
+/*
  * A client with a 4 KiB receive buffer that has sent 8 MiB, or 2 MiB more
  * than the kernel can hold of its echo, without reading, so that evecho's
  * queue (1 MiB by default) fills with echo that waits for good.
@@ -383,11 +415,9 @@ START_TEST(test_sigterm_unread_input)
 	static const char *const args[] = { "-vv", "-l", "127.0.0.1:0",
 	    NULL };
 	struct evecho	 e;
-	unsigned char	*data, buf[65536];
-	size_t		 len, sent, got = 0;
-	long		 deadline;
+	unsigned char	*data;
+	size_t		 len, sent, got;
 	int		 fd;
-	ssize_t		 n;
 
 	/* Past the kernel's room for the echo and the 1 MiB queue: a pause. */
 	len = kernel_echo_room(65536) + 2 * 1024 * 1024;
@@ -404,24 +434,7 @@ START_TEST(test_sigterm_unread_input)
 	    0, "evecho never stopped reading");
 
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	deadline = now_ms() + IO_TIMEOUT_MS;
-	for (;;) {
-		ck_assert_msg(now_ms() < deadline, "no EOF after %zu bytes",
-		    got);
-		if (!wait_readable(fd, 100))
-			continue;
-		n = recv(fd, buf, sizeof buf, 0);
-		if (n == 0)
-			break;
-		if (n == -1 && errno == EAGAIN)
-			continue;
-		ck_assert_msg(n > 0, "after %zu bytes back: %s, not a clean "
-		    "EOF", got, strerror(errno));
-		ck_assert_msg(got + (size_t)n <= sent &&
-		    memcmp(buf, data + got, (size_t)n) == 0,
-		    "wrong bytes at offset %zu", got);
-		got += (size_t)n;
-	}
+	got = recv_echo_to_eof(fd, data, sent, IO_TIMEOUT_MS);
 	ck_assert_msg(got >= 1024 * 1024, "only %zu bytes echoed before EOF",
 	    got);
 	close(fd);
@@ -530,11 +543,9 @@ START_TEST(test_drain_timeout_unsent)
 	    "--drain-timeout", "0.5", "-l", "127.0.0.1:0", NULL };
 	static const char line[] = "drain timeout: closed 1 connection, ";
 	struct evecho	 e;
-	unsigned char	*data, buf[65536];
-	size_t		 len, got = 0;
+	unsigned char	*data;
+	size_t		 len, got;
 	long long	 unsent;
-	long		 deadline;
-	ssize_t		 n;
 	int		 fd;
 
 	len = kernel_echo_room(4096) + 2 * 1024 * 1024;
@@ -550,22 +561,7 @@ START_TEST(test_drain_timeout_unsent)
 	unsent = logged_number(&e, line);
 	ck_assert_msg(unsent >= 0, "no line '%s...'", line);
 
-	deadline = now_ms() + IO_TIMEOUT_MS;
-	for (;;) {
-		ck_assert_msg(now_ms() < deadline, "no EOF after %zu bytes",
-		    got);
-		if (!wait_readable(fd, 100))
-			continue;
-		n = recv(fd, buf, sizeof buf, 0);
-		if (n == 0)
-			break;
-		ck_assert_msg(n > 0, "after %zu bytes: %s, not EOF", got,
-		    strerror(errno));
-		ck_assert_msg(got + (size_t)n <= len &&
-		    memcmp(buf, data + got, (size_t)n) == 0,
-		    "wrong bytes at offset %zu", got);
-		got += (size_t)n;
-	}
+	got = recv_echo_to_eof(fd, data, len, IO_TIMEOUT_MS);
 	ck_assert_msg(unsent > 0, "nothing was queued at the cut: the test "
 	    "proves nothing");
 	ck_assert_msg((size_t)unsent == len - got, "evecho says %lld B of "
