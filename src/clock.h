@@ -4,8 +4,8 @@
  *
  * The coarse clock is the one libevent's own timers use on Linux: it is
  * read from the vDSO without a system call in a few nanoseconds, and
- * advances in steps of the kernel's tick (clock_getres says how long).
- * The precise one costs several times more per call.
+ * advances in steps of the kernel's tick.  The precise one costs several
+ * times more per call.
  */
 #ifndef EVECHO_CLOCK_H
 #define EVECHO_CLOCK_H
@@ -36,25 +36,11 @@ clock_precise_ms(void)
 	return (clock_ms_of(CLOCK_MONOTONIC));
 }
 
-/* Now, in ms, up to one kernel tick (clock_coarse_step_ms()) behind. */
+/* Now, in ms, up to one kernel tick behind. */
 static inline uint64_t
 clock_coarse_ms(void)
 {
 	return (clock_ms_of(CLOCK_COARSE_ID));
-}
-
-/* How far the coarse clock may lag, in whole ms (at least 1). */
-static inline uint64_t
-clock_coarse_step_ms(void)
-{
-	struct timespec	 ts;
-	uint64_t	 ms;
-
-	if (clock_getres(CLOCK_COARSE_ID, &ts) == -1)
-		return (10);
-	ms = (uint64_t)ts.tv_sec * 1000 + ((uint64_t)ts.tv_nsec + 999999) /
-	    1000000;
-	return (ms > 0 ? ms : 1);
 }
 
 #endif /* EVECHO_CLOCK_H */

@@ -542,11 +542,9 @@ conn_idle_sample(struct idle_entry *e, struct idle_sample *s, void *arg)
 	(void)arg;
 	if (net_progress(c->fd, &p) == 0) {
 		s->acked = p.acked;
-		s->ack_age_ms = p.ack_age_ms;
 		s->in_flight = p.in_flight || pending > 0;
 	} else {
 		s->acked = c->bytes_in - pending;
-		s->ack_age_ms = IDLE_AGE_UNKNOWN;
 		s->in_flight = pending > 0;
 	}
 }

@@ -109,7 +109,6 @@ net_progress(int fd, struct net_progress *p)
 		return (-1);
 	}
 	p->acked = ti.tcpi_bytes_acked;
-	p->ack_age_ms = ti.tcpi_last_ack_recv;
 	p->in_flight = ti.tcpi_unacked > 0 || ti.tcpi_notsent_bytes > 0;
 	return (0);
 #else

@@ -13,7 +13,6 @@
 /* How far a TCP peer has taken what was sent to it. */
 struct net_progress {
 	uint64_t	 acked;		/* bytes it acknowledged, ever */
-	uint32_t	 ack_age_ms;	/* since its last ACK of any kind */
 	int		 in_flight;	/* bytes sent or queued, not acknowledged */
 };
 

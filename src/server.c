@@ -159,14 +159,8 @@ int
 server_run(struct server *srv)
 {
 	unsigned long	 refused;
-	int		 rc;
 
-	/* One worker shares this loop, and runs it, turns and all. */
-	if (srv->nworkers == 1)
-		rc = worker_loop(&srv->workers[0]);
-	else
-		rc = event_base_dispatch(srv->base);
-	if (rc == -1) {
+	if (event_base_dispatch(srv->base) == -1) {
 		log_error("event loop failed: %s; closing every connection "
 		    "and exiting", strerror(errno));
 		return (EX_SOFTWARE);

@@ -114,7 +114,7 @@ worker_main(void *arg)
 	}
 #endif
 	budget_account_enter(&w->account);
-	if (worker_loop(w) == -1) {
+	if (event_base_dispatch(w->base) == -1) {
 		w->loop_errno = errno;
 		w->failed = 1;
 		worker_close_all(w, "event loop failed", 0);
@@ -123,16 +123,6 @@ worker_main(void *arg)
 	}
 	budget_account_leave(&w->account);
 	return (NULL);
-}
-
-/*
- * Run w's loop until it is stopped; the caller's, if w shares it.  0 when
- * stopped, -1 with errno set when the loop failed.
- */
-int
-worker_loop(struct worker *w)
-{
-	return (idle_run(&w->idle, w->base));
 }
 
 /*

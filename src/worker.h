@@ -85,7 +85,6 @@ struct worker {
 int	worker_init(struct worker *, unsigned, struct worker_group *,
 	    struct event_base *, int);
 int	worker_start(struct worker *);
-int	worker_loop(struct worker *);
 void	worker_hand_off(struct worker *, const struct handoff *);
 void	worker_post(struct worker *, unsigned);
 void	worker_conn_closed(struct worker *);

@@ -46,7 +46,6 @@ fake_sample(struct idle_entry *e, struct idle_sample *s, void *arg)
 		f->moved_ms = now_ms();
 	}
 	s->acked = f->acked;
-	s->ack_age_ms = 0;
 	s->in_flight = f->in_flight;
 }
 
@@ -91,7 +90,7 @@ world_run(struct world *w, long ms)
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	event_base_loopexit(w->base, &tv);
-	ck_assert_int_eq(idle_run(&w->ic, w->base), 0);
+	ck_assert_int_eq(event_base_dispatch(w->base), 0);
 }
 
 static void
@@ -101,7 +100,7 @@ world_free(struct world *w)
 	event_base_free(w->base);
 }
 
-/* The slack and the sweep's period, and which clock stamps. */
+/* The slack and the sweep's period. */
 START_TEST(test_params)
 {
 	struct world	 w;
@@ -113,12 +112,10 @@ START_TEST(test_params)
 	ck_assert_uint_eq(idle_slack_ms(80), 10);
 	ck_assert_uint_eq(idle_slack_ms(1), 10);
 	world_init(&w, 300000);
-	ck_assert_uint_eq(w.ic.period_ms, 500);
-	ck_assert_int_eq(w.ic.precise, clock_coarse_step_ms() * 4 > 1000);
+	ck_assert_uint_eq(w.ic.period_ms, 250);
 	world_free(&w);
 	world_init(&w, 80);
-	ck_assert_uint_eq(w.ic.period_ms, 5);
-	ck_assert_int_eq(w.ic.precise, clock_coarse_step_ms() * 4 > 10);
+	ck_assert_uint_eq(w.ic.period_ms, 2);
 	world_free(&w);
 }
 END_TEST
@@ -150,7 +147,7 @@ END_TEST
 /*
  * A connection whose client keeps taking echo for 400 ms after its last
  * read is not idle until 200 ms after the last byte it took, which the
- * sweep sees at most one period (12 ms) before the 400 ms are up.
+ * sweep sees at most one period (6 ms) before the 400 ms are up.
  */
 START_TEST(test_progress_defers)
 {
@@ -162,7 +159,7 @@ START_TEST(test_progress_defers)
 	t0 = now_ms();
 	world_add(&w, &f, 1, 400);
 	world_run(&w, 3000);
-	ck_assert_int_ge(f.moved_ms - t0, 400 - 12 - 30);
+	ck_assert_int_ge(f.moved_ms - t0, 400 - 6 - 30);
 	ck_assert_int_ge(f.expired_ms - f.moved_ms, 200);
 	ck_assert_int_le(f.expired_ms - t0, 400 + 200 + 25 + 30);
 	world_free(&w);
@@ -216,16 +213,14 @@ START_TEST(test_touch_defers)
 END_TEST
 
 /*
- * One turn of the loop stamps y, works for 450 ms, then stamps x: the
- * clock, read once a turn, would stamp x 450 ms early, and a timeout of
- * 400 ms would close it at once.  With sweep_too, a sweep runs in that
- * same turn, before the turn's end could set the stamp right.
+ * One turn of the loop marks y, works for 450 ms, then marks x: time taken
+ * when the period began would be 450 ms early for x, and a timeout of
+ * 400 ms would close it at once.
  */
 struct long_turn {
 	struct world	*w;
 	struct fake	 x, y;
-	long		 x_ms, y_ms;	/* when each was stamped */
-	int		 sweep_too;
+	long		 x_ms, y_ms;	/* when each moved */
 };
 
 static void
@@ -242,12 +237,9 @@ long_turn_cb(evutil_socket_t fd, short what, void *arg)
 		;	/* a turn busy with other connections */
 	lt->x_ms = now_ms();
 	idle_touch(&lt->w->ic, &lt->x.idle);
-	if (lt->sweep_too)
-		event_active(lt->w->ic.timer, EV_TIMEOUT, 1);
 }
 
-static void
-long_turn(int sweep_too)
+START_TEST(test_long_turn)
 {
 	struct world		 w;
 	struct long_turn	 lt;
@@ -255,10 +247,7 @@ long_turn(int sweep_too)
 
 	memset(&lt, 0, sizeof lt);
 	lt.w = &w;
-	lt.sweep_too = sweep_too;
 	world_init(&w, 400);
-	ck_assert_msg(!w.ic.precise, "a clock step of %lu ms: no coarse "
-	    "stamps to test", (unsigned long)w.ic.step_ms);
 	world_add(&w, &lt.x, 0, 0);
 	world_add(&w, &lt.y, 0, 0);
 	ck_assert_int_eq(event_base_once(w.base, -1, EV_TIMEOUT, long_turn_cb,
@@ -269,16 +258,34 @@ long_turn(int sweep_too)
 	ck_assert_int_le(lt.x.expired_ms - lt.x_ms, 400 + 50 + 30);
 	world_free(&w);
 }
-
-START_TEST(test_long_turn)
-{
-	long_turn(0);
-}
 END_TEST
 
-START_TEST(test_long_turn_sweep)
+/*
+ * A connection that moves after sweeps have settled it, here from the
+ * head of the quiet list, leaves its place: a and b were quiet for
+ * 100 ms when a moves, so b expires 200 ms after the start, a not
+ * before 200 ms after its move.
+ */
+START_TEST(test_touch_moves)
 {
-	long_turn(1);
+	struct world	 w;
+	struct fake	 a, b;
+	long		 t0, moved;
+
+	world_init(&w, 200);
+	t0 = now_ms();
+	world_add(&w, &a, 0, 0);
+	world_add(&w, &b, 0, 0);
+	world_run(&w, 100);
+	ck_assert_uint_eq(a.idle.list, IDLE_QUIET);
+	moved = now_ms();
+	idle_touch(&w.ic, &a.idle);
+	world_run(&w, 2000);
+	ck_assert_int_ge(b.expired_ms - t0, 200);
+	ck_assert_int_le(b.expired_ms - t0, 200 + 25 + 30);
+	ck_assert_int_ge(a.expired_ms - moved, 200);
+	ck_assert_int_le(a.expired_ms - moved, 200 + 25 + 30);
+	world_free(&w);
 }
 END_TEST
 
@@ -342,7 +349,7 @@ idle_suite(void)
 	harness_add_test(tc, test_progress_defers);
 	harness_add_test(tc, test_touch_defers);
 	harness_add_test(tc, test_long_turn);
-	harness_add_test(tc, test_long_turn_sweep);
+	harness_add_test(tc, test_touch_moves);
 	harness_add_test(tc, test_quiet_costs_nothing);
 	harness_add_test(tc, test_off);
 	suite_add_tcase(s, tc);

@@ -323,8 +323,8 @@ START_TEST(test_idle_precise)
 END_TEST
 
 /*
- * A -t so short that the coarse clock's tick would eat its slack (10 ms
- * here) switches to the precise clock: 80 ms, give or take 10.
+ * A -t so short that its slack is the least there is, 10 ms: the close
+ * comes 80 ms after the last byte, give or take 10.
  */
 START_TEST(test_idle_short)
 {
