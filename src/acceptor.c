@@ -233,10 +233,10 @@ acceptor_update(struct acceptor *acc)
 			    "wait in the backlog", acc->max_conns);
 			acc->limit_warned = now;
 		} else
-			log_msg(LOG_CONN, "connection limit of %u reached",
+			log_msg(LOGLV_CONN, "connection limit of %u reached",
 			    acc->max_conns);
 	} else if (want && acc->paused_once)
-		log_msg(LOG_CONN, "accepting again (%u open)",
+		log_msg(LOGLV_CONN, "accepting again (%u open)",
 		    atomic_load(acc->nconns));
 	if (!want)
 		acc->paused_once = 1;
@@ -297,7 +297,8 @@ static int
 acceptor_admit(struct acceptor *acc, evutil_socket_t fd,
     const struct sockaddr *sa, struct hostcap_entry **host)
 {
-	char	 name[ADDR_STRLEN];
+	char		 name[ADDR_STRLEN], note[80];
+	unsigned long	 held;
 
 	*host = NULL;
 	if (acc->hosts == NULL)
@@ -306,20 +307,26 @@ acceptor_admit(struct acceptor *acc, evutil_socket_t fd,
 	case HOSTCAP_OK:
 		return (0);
 	case HOSTCAP_FULL:
-		if (hostcap_should_warn(*host, time(NULL))) {
+		/* Once a minute per host, and once per flood for them all. */
+		if (hostcap_should_warn(*host, time(NULL)) &&
+		    log_flood_pass(&acc->host_warnings, &held)) {
 			hostcap_name(*host, name, sizeof name);
 			log_warn("host %s is at --max-conns-per-host %u; "
-			    "closing its new connections (%lu so far)", name,
+			    "closing its new connections (%lu so far)%s", name,
 			    acc->cfg->max_conns_per_host,
-			    hostcap_refused(*host));
-		} else if (log_enabled(LOG_CONN))
-			log_msg(LOG_CONN, "%s refused: its host is at "
+			    hostcap_refused(*host), log_flood_note(held, note,
+			    sizeof note));
+		} else if (log_enabled(LOGLV_CONN))
+			log_msg(LOGLV_CONN, "%s refused: its host is at "
 			    "--max-conns-per-host",
 			    addr_format(sa, name, sizeof name));
 		break;
 	default:
-		log_error("cannot count the connections of %s: out of "
-		    "memory; closing it", addr_format(sa, name, sizeof name));
+		if (log_flood_pass(&acc->oom_errors, &held))
+			log_error("cannot count the connections of %s: out of "
+			    "memory; closing it%s", addr_format(sa, name,
+			    sizeof name), log_flood_note(held, note,
+			    sizeof note));
 		break;
 	}
 	*host = NULL;
@@ -338,10 +345,10 @@ acceptor_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)lev;
 	if (acceptor_admit(acc, fd, sa, &h.host) == -1)
 		return;
-	if (net_set_nodelay(fd) == -1 && log_enabled(LOG_CONN)) {
+	if (net_set_nodelay(fd) == -1 && log_enabled(LOGLV_CONN)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_CONN, "%s: cannot set TCP_NODELAY: %s",
+		log_msg(LOGLV_CONN, "%s: cannot set TCP_NODELAY: %s",
 		    addr_format(sa, peer, sizeof peer), strerror(errno));
 	}
 	h.fd = fd;
@@ -368,10 +375,15 @@ acceptor_error_cb(struct evconnlistener *lev, void *arg)
 	struct acceptor		*acc = l->acceptor;
 	const struct timeval	 backoff = { ACCEPT_BACKOFF_SEC, 0 };
 	int			 err = EVUTIL_SOCKET_ERROR();
+	unsigned long		 held;
+	char			 note[80];
 
 	(void)lev;
-	log_error("accept on %s failed: %s; pausing accepts for %d s",
-	    l->name, evutil_socket_error_to_string(err), ACCEPT_BACKOFF_SEC);
+	if (log_flood_pass(&acc->accept_errors, &held))
+		log_error("accept on %s failed: %s; pausing accepts for %d "
+		    "s%s", l->name, evutil_socket_error_to_string(err),
+		    ACCEPT_BACKOFF_SEC, log_flood_note(held, note,
+		    sizeof note));
 	acc->backoff = 1;
 	acceptor_update(acc);
 	if (evtimer_add(acc->backoff_timer, &backoff) == -1) {

@@ -16,6 +16,7 @@
 #include <event2/util.h>
 
 #include "addr.h"
+#include "log.h"
 
 struct acceptor;
 struct addr_spec;
@@ -67,6 +68,9 @@ struct acceptor {
 	int			 backoff;	/* accept failed; waiting */
 	int			 stopped;	/* no more accepting, ever */
 	time_t			 limit_warned;	/* last limit warning */
+	struct log_flood	 accept_errors;	/* lines, summarised */
+	struct log_flood	 host_warnings;
+	struct log_flood	 oom_errors;
 };
 
 int	acceptor_init(struct acceptor *, const struct config *,

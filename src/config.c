@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -25,7 +26,11 @@ enum {
 	OPT_DRAIN_TIMEOUT,
 	OPT_THREADS,
 	OPT_MAX_MEMORY,
-	OPT_MAX_CONNS_PER_HOST
+	OPT_MAX_CONNS_PER_HOST,
+	OPT_LOG_FILE,
+	OPT_LOG_FORMAT,
+	OPT_SYSLOG,
+	OPT_SYSLOG_FACILITY
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -43,6 +48,11 @@ static const struct option long_options[] = {
 	    OPT_MAX_CONNS_PER_HOST },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
 	{ "threads",		required_argument,	NULL, OPT_THREADS },
+	{ "log-file",		required_argument,	NULL, OPT_LOG_FILE },
+	{ "log-format",		required_argument,	NULL, OPT_LOG_FORMAT },
+	{ "syslog",		no_argument,		NULL, OPT_SYSLOG },
+	{ "syslog-facility",	required_argument,	NULL,
+	    OPT_SYSLOG_FACILITY },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -66,6 +76,8 @@ config_usage(FILE *fp)
 "usage: evecho [-hqUVv] [-B backend] [-b backlog] [-l address] [-m max-conns]\n"
 "              [-t seconds] [--drain-timeout seconds] [--max-conns-per-host n]\n"
 "              [--max-memory bytes] [--max-queue bytes] [--threads n]\n"
+"              [--log-file path | --syslog] [--log-format text|json]\n"
+"              [--syslog-facility name]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -99,6 +111,13 @@ config_usage(FILE *fp)
 "  -v, --verbose              more log detail: -v a line per connection,\n"
 "                             -vv a line per read\n"
 "  -q, --quiet                log errors and warnings only\n"
+"      --log-file PATH        log to PATH, appending; reopened on SIGHUP\n"
+"                             (default: standard error)\n"
+"      --syslog               log to syslog(3)\n"
+"      --syslog-facility NAME syslog facility: daemon, user or local0 to\n"
+"                             local7; implies --syslog (default daemon)\n"
+"      --log-format FORMAT    text, or json: one object per line\n"
+"                             (default text)\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
@@ -130,6 +149,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->max_queue = CONFIG_DEFAULT_MAX_QUEUE;
 	cfg->drain_timeout_ms = CONFIG_DEFAULT_DRAIN_MS;
 	cfg->threads = config_default_threads();
+	cfg->syslog_facility = LOG_DAEMON;
 
 	optind = 0;		/* glibc: restart, forgetting all state */
 	opterr = 0;		/* we word the errors ourselves */
@@ -244,6 +264,43 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			}
 			cfg->threads = (unsigned)value;
 			break;
+		case OPT_LOG_FILE:
+			if (*optarg == '\0') {
+				snprintf(err, errlen, "--log-file needs a path");
+				goto fail;
+			}
+			/* A copy: argv may not outlive cfg. */
+			free(cfg->log_file);
+			if ((cfg->log_file = strdup(optarg)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				failure = CONFIG_NOMEM;
+				goto fail;
+			}
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				cfg->log_format = LOG_FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				cfg->log_format = LOG_FORMAT_JSON;
+			else {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--log-format: expected text or json",
+				    optarg);
+				goto fail;
+			}
+			break;
+		case OPT_SYSLOG_FACILITY:
+			if (config_parse_facility(optarg,
+			    &cfg->syslog_facility) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--syslog-facility: expected daemon, user "
+				    "or local0 to local7", optarg);
+				goto fail;
+			}
+			/* FALLTHROUGH */
+		case OPT_SYSLOG:
+			cfg->syslog = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -273,6 +330,11 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		    "together");
 		goto fail;
 	}
+	if (cfg->syslog && cfg->log_file != NULL) {
+		snprintf(err, errlen, "--log-file and --syslog cannot be used "
+		    "together: choose where the log goes");
+		goto fail;
+	}
 	if (cfg->max_memory > 0 &&
 	    cfg->max_memory < budget_min_limit(cfg->threads)) {
 		char min[32], given[32];
@@ -284,9 +346,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		    cfg->threads), min, sizeof min));
 		goto fail;
 	}
-	cfg->verbosity = quiet ? LOG_ERROR : LOG_INFO + verbose;
-	if (cfg->verbosity > LOG_DEBUG)
-		cfg->verbosity = LOG_DEBUG;
+	cfg->verbosity = quiet ? LOGLV_ERROR : LOGLV_INFO + verbose;
+	if (cfg->verbosity > LOGLV_DEBUG)
+		cfg->verbosity = LOGLV_DEBUG;
 
 	if (cfg->nlisten == 0 && action == CONFIG_RUN) {
 		char def[64];
@@ -312,6 +374,8 @@ config_free(struct config *cfg)
 	free(cfg->listen);
 	cfg->listen = NULL;
 	cfg->nlisten = 0;
+	free(cfg->log_file);
+	cfg->log_file = NULL;
 }
 
 /* Parse one -l argument and append it: CONFIG_RUN, or what failed. */
@@ -475,4 +539,44 @@ config_parse_seconds(const char *s, unsigned max_s, unsigned *out_ms)
 		return (-1);	/* past max, or too large for milliseconds */
 	*out_ms = (unsigned)total;
 	return (0);
+}
+
+/* The syslog facilities --syslog-facility takes, by name. */
+static const struct {
+	const char	*name;
+	int		 facility;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* A facility by name into *facility: 0, or -1 if there is none such. */
+int
+config_parse_facility(const char *name, int *facility)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
+		if (strcmp(facilities[i].name, name) == 0) {
+			*facility = facilities[i].facility;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* A facility's name, for the start-up log. */
+const char *
+config_facility_name(int facility)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
+		if (facilities[i].facility == facility)
+			return (facilities[i].name);
+	}
+	return ("?");
 }

@@ -39,6 +39,10 @@ struct config {
 	unsigned		 threads;	/* workers, each a thread */
 	unsigned		 drain_timeout_ms;	/* after SIGTERM */
 	int			 verbosity;	/* enum log_level */
+	int			 log_format;	/* enum log_format */
+	char			*log_file;	/* --log-file; NULL: none */
+	int			 syslog;	/* --syslog */
+	int			 syslog_facility;	/* LOG_DAEMON... */
 };
 
 enum config_action {
@@ -63,5 +67,8 @@ int	config_parse_size(const char *, unsigned long, unsigned long,
 int	config_parse_seconds(const char *, unsigned, unsigned *);
 const char *
 	config_format_size(size_t, char *, size_t);
+int	config_parse_facility(const char *, int *);
+const char *
+	config_facility_name(int);
 
 #endif /* EVECHO_CONFIG_H */

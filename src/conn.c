@@ -75,7 +75,8 @@ conn_new(struct worker *w, const struct handoff *h)
 {
 	struct conn	*c;
 	const char	*why;
-	char		 peer[ADDR_STRLEN];
+	char		 peer[ADDR_STRLEN], note[80];
+	unsigned long	 held;
 
 	why = "out of memory";
 	if ((c = calloc(1, sizeof *c)) == NULL)
@@ -99,15 +100,21 @@ conn_new(struct worker *w, const struct handoff *h)
 	idle_add(&w->idle, &c->idle);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
-	if (log_enabled(LOG_CONN))
-		log_msg(LOG_CONN, "%s connected (%u open)",
-		    conn_peer(c, peer, sizeof peer),
+	if (log_enabled(LOGLV_CONN)) {
+		struct log_fields f = { .event = "connected", .peer =
+		    conn_peer(c, peer, sizeof peer), .worker = w->id,
+		    .has = LOG_HAS_WORKER };
+
+		log_event(LOGLV_CONN, &f, "%s connected (%u open)", f.peer,
 		    atomic_load(&w->group->nconns));
+	}
 	return (c);
 
 fail:
-	log_error("cannot accept %s: %s", addr_format((const struct sockaddr *)
-	    &h->ss, peer, sizeof peer), why);
+	if (log_flood_pass(&w->setup_errors, &held))
+		log_error("cannot accept %s: %s%s", addr_format((const struct
+		    sockaddr *)&h->ss, peer, sizeof peer), why,
+		    log_flood_note(held, note, sizeof note));
 	evutil_closesocket(h->fd);
 	free(c);
 	return (NULL);
@@ -140,16 +147,21 @@ conn_close(struct conn *c, const char *reason)
 {
 	struct worker	*w = c->worker;
 
-	if (log_enabled(LOG_CONN)) {
-		uint64_t	 age = clock_coarse_ms() - c->opened_ms;
-		char		 peer[ADDR_STRLEN];
-		uint64_t	 out = c->bytes_in - conn_pending(c);
+	if (log_enabled(LOGLV_CONN)) {
+		char			 peer[ADDR_STRLEN];
+		struct log_fields	 f = { .event = "closed", .peer =
+		    conn_peer(c, peer, sizeof peer), .reason = reason,
+		    .bytes_in = c->bytes_in, .bytes_out = c->bytes_in -
+		    conn_pending(c), .duration_ms = clock_coarse_ms() -
+		    c->opened_ms, .worker = w->id, .has = LOG_HAS_BYTES |
+		    LOG_HAS_DURATION | LOG_HAS_WORKER };
 
-		log_msg(LOG_CONN, "%s closed (%s): %llu B in, %llu B out, "
-		    "%llu.%03llu s", conn_peer(c, peer, sizeof peer), reason,
-		    (unsigned long long)c->bytes_in, (unsigned long long)out,
-		    (unsigned long long)(age / 1000),
-		    (unsigned long long)(age % 1000));
+		log_event(LOGLV_CONN, &f, "%s closed (%s): %llu B in, %llu B "
+		    "out, %llu.%03llu s", f.peer, reason,
+		    (unsigned long long)f.bytes_in,
+		    (unsigned long long)f.bytes_out,
+		    (unsigned long long)(f.duration_ms / 1000),
+		    (unsigned long long)(f.duration_ms % 1000));
 	}
 	conn_unhold(c);
 	conn_unpromise(c);
@@ -302,10 +314,10 @@ conn_echoed(struct conn *c, size_t len)
 	size_t		 queued = conn_pending(c);
 
 	c->bytes_in += len;
-	if (log_enabled(LOG_DEBUG)) {
+	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_DEBUG, "%s read %zu B, %llu B in, %zu B queued",
+		log_msg(LOGLV_DEBUG, "%s read %zu B, %llu B in, %zu B queued",
 		    conn_peer(c, peer, sizeof peer), len,
 		    (unsigned long long)c->bytes_in, queued);
 	}
@@ -388,10 +400,10 @@ conn_hold_queue(struct conn *c)
 	event_del(&c->ev_read);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
 	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
-	if (log_enabled(LOG_DEBUG)) {
+	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_DEBUG, "%s paused reading: %zu B queued",
+		log_msg(LOGLV_DEBUG, "%s paused reading: %zu B queued",
 		    conn_peer(c, peer, sizeof peer), conn_pending(c));
 	}
 }
@@ -408,10 +420,10 @@ conn_hold_room(struct conn *c)
 	event_del(&c->ev_read);
 	c->hold = CONN_HELD_ROOM;
 	TAILQ_INSERT_TAIL(&w->waiting, c, wait_entry);
-	if (log_enabled(LOG_DEBUG)) {
+	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_DEBUG, "%s waits for memory: %zu B queued",
+		log_msg(LOGLV_DEBUG, "%s waits for memory: %zu B queued",
 		    conn_peer(c, peer, sizeof peer), conn_pending(c));
 	}
 }
@@ -457,10 +469,10 @@ conn_resume(struct conn *c)
 		conn_close(c, "cannot resume reading");
 		return;
 	}
-	if (log_enabled(LOG_DEBUG)) {
+	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
-		log_msg(LOG_DEBUG, "%s resumed reading%s: %zu B queued",
+		log_msg(LOGLV_DEBUG, "%s resumed reading%s: %zu B queued",
 		    conn_peer(c, peer, sizeof peer), held_queue ? "" :
 		    " with room", conn_pending(c));
 	}

@@ -20,6 +20,8 @@
 #include "log.h"
 #include "server.h"
 
+static int	start_log(const struct config *, char *, size_t);
+
 int
 main(int argc, char **argv)
 {
@@ -56,15 +58,44 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return (EX_OSERR);
 	}
-	log_init(cfg.verbosity);
+	if (start_log(&cfg, err, sizeof err) == -1) {
+		cli_error("evecho", err, 0);
+		config_free(&cfg);
+		return (EX_CANTCREAT);
+	}
 
 	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK) {
 		cli_error("evecho", err, 0);
+		log_stop();
 		config_free(&cfg);
 		return (status);
 	}
+	/* The loops are about to run: from now on no line waits on the sink. */
+	if (log_start(err, sizeof err) == -1)
+		log_warn("%s; logging from the event loops", err);
 	status = server_run(srv);
 	server_free(srv);
+	log_stop();
 	config_free(&cfg);
 	return (status);
+}
+
+/* The log as the flags say: its level, format and sink. */
+static int
+start_log(const struct config *cfg, char *err, size_t errlen)
+{
+	struct log_options	 opt;
+
+	memset(&opt, 0, sizeof opt);
+	opt.verbosity = cfg->verbosity;
+	opt.format = (enum log_format)cfg->log_format;
+	if (cfg->log_file != NULL) {
+		opt.sink.kind = LOGSINK_FILE;
+		opt.sink.path = cfg->log_file;
+	} else if (cfg->syslog) {
+		opt.sink.kind = LOGSINK_SYSLOG;
+		opt.sink.facility = cfg->syslog_facility;
+	} else
+		opt.sink.kind = LOGSINK_STDERR;
+	return (log_init(&opt, err, errlen));
 }

@@ -56,6 +56,7 @@ struct server {
 	struct fdlimit		 limits;
 	struct event		*sigint_ev;
 	struct event		*sigterm_ev;
+	struct event		*sighup_ev;
 	struct event		*drain_timer;	/* ends the drain */
 	int			 stopping;	/* a signal asked us to stop */
 	int			 failed;	/* a worker's loop failed */
@@ -74,6 +75,7 @@ static void	server_worker_done(void *);
 static void	server_worker_failed(void *);
 static void	server_report_failure(struct server *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
+static void	server_sighup_cb(evutil_socket_t, short, void *);
 static void	server_drain_timeout_cb(evutil_socket_t, short, void *);
 static const char *
 		server_seconds(unsigned, char *, size_t);
@@ -166,11 +168,11 @@ server_run(struct server *srv)
 		return (EX_SOFTWARE);
 	}
 	if ((refused = acceptor_refused(&srv->acceptor)) > 0)
-		log_msg(LOG_INFO, "refused %lu connection%s over "
+		log_msg(LOGLV_INFO, "refused %lu connection%s over "
 		    "--max-conns-per-host", refused, refused == 1 ? "" : "s");
 	if (srv->failed)
 		return (EX_SOFTWARE);
-	log_msg(LOG_INFO, "stopped");
+	log_msg(LOGLV_INFO, "stopped");
 	return (EX_OK);
 }
 
@@ -198,6 +200,8 @@ server_free(struct server *srv)
 		event_free(srv->drain_timer);
 	if (srv->sigterm_ev != NULL)
 		event_free(srv->sigterm_ev);
+	if (srv->sighup_ev != NULL)
+		event_free(srv->sighup_ev);
 	if (srv->sigint_ev != NULL)
 		event_free(srv->sigint_ev);
 	if (srv->acceptor_ready)
@@ -246,7 +250,7 @@ server_new_workers(struct server *srv, char *err, size_t errlen)
 	return (EX_OK);
 }
 
-/* SIGINT and SIGTERM start the drain, on this loop. */
+/* SIGINT and SIGTERM start the drain, on this loop; SIGHUP reopens the log. */
 static int
 server_set_signals(struct server *srv, char *err, size_t errlen)
 {
@@ -254,12 +258,15 @@ server_set_signals(struct server *srv, char *err, size_t errlen)
 	    srv);
 	srv->sigterm_ev = evsignal_new(srv->base, SIGTERM, server_signal_cb,
 	    srv);
+	srv->sighup_ev = evsignal_new(srv->base, SIGHUP, server_sighup_cb,
+	    srv);
 	srv->drain_timer = evtimer_new(srv->base, server_drain_timeout_cb,
 	    srv);
 	if (srv->sigint_ev == NULL || srv->sigterm_ev == NULL ||
-	    srv->drain_timer == NULL ||
+	    srv->sighup_ev == NULL || srv->drain_timer == NULL ||
 	    event_add(srv->sigint_ev, NULL) == -1 ||
-	    event_add(srv->sigterm_ev, NULL) == -1) {
+	    event_add(srv->sigterm_ev, NULL) == -1 ||
+	    event_add(srv->sighup_ev, NULL) == -1) {
 		snprintf(err, errlen, "cannot set up signal handling");
 		return (-1);
 	}
@@ -279,18 +286,18 @@ server_fix_limits(struct server *srv, char *err, size_t errlen)
 	    "select"), err, errlen) == -1)
 		return (-1);
 	if (lim->lowered)
-		log_msg(LOG_INFO, "select backend: open-file limit lowered to "
+		log_msg(LOGLV_INFO, "select backend: open-file limit lowered to "
 		    "FD_SETSIZE (%lu)", lim->nofile);
 	if (lim->raised)
-		log_msg(LOG_INFO, "raised the open-file limit to %lu for "
+		log_msg(LOGLV_INFO, "raised the open-file limit to %lu for "
 		    "--max-conns %u", lim->nofile, lim->max_conns);
 	srv->group.max_conns = lim->max_conns;
 	return (0);
 }
 
 /*
- * Start the worker threads.  They block SIGINT and SIGTERM, so that the
- * signals reach the main thread, whose loop handles them.
+ * Start the worker threads.  They block the signals evecho handles, so
+ * that those reach the main thread, whose loop handles them.
  */
 static int
 server_start_workers(struct server *srv, char *err, size_t errlen)
@@ -302,6 +309,7 @@ server_start_workers(struct server *srv, char *err, size_t errlen)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	if ((errno = pthread_sigmask(SIG_BLOCK, &block, &old)) != 0) {
 		snprintf(err, errlen, "pthread_sigmask: %s", strerror(errno));
 		return (-1);
@@ -325,18 +333,18 @@ server_log_ready(struct server *srv, const char *budget_source)
 	size_t			 i;
 
 	for (i = 0; i < srv->acceptor.nlisteners; i++)
-		log_msg(LOG_INFO, "listening on %s",
+		log_msg(LOGLV_INFO, "listening on %s",
 		    srv->acceptor.listeners[i].name);
-	log_msg(LOG_INFO, "descriptors: %ld held by evecho, %d spare, %u for "
+	log_msg(LOGLV_INFO, "descriptors: %ld held by evecho, %d spare, %u for "
 	    "connections, of an open-file limit of %lu", lim->open_fds,
 	    FDLIMIT_SPARE, lim->max_conns, lim->nofile);
-	log_msg(LOG_INFO, "memory budget %s (%s) for queued echo",
+	log_msg(LOGLV_INFO, "memory budget %s (%s) for queued echo",
 	    config_format_size(srv->group.budget.limit, mem, sizeof mem),
 	    budget_source);
 	if (cfg->max_conns_per_host > 0)
 		snprintf(per_host, sizeof per_host, ", %u per host",
 		    cfg->max_conns_per_host);
-	log_msg(LOG_INFO, "evecho %s ready: libevent %s, backend %s, "
+	log_msg(LOGLV_INFO, "evecho %s ready: libevent %s, backend %s, "
 	    "%u thread%s, up to %u connection%s%s, queue %zu B each, "
 	    "memory %s, idle timeout %s", PACKAGE_VERSION,
 	    event_get_version(), event_base_get_method(srv->base),
@@ -459,6 +467,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (srv->stopping) {
 		log_warn("%s again: exiting at once", name);
+		log_stop();	/* that line, and what is queued, first */
 		signal(sig, SIG_DFL);
 		raise(sig);
 		_exit(EX_SOFTWARE);	/* not reached */
@@ -466,7 +475,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	srv->stopping = 1;
 	acceptor_stop(&srv->acceptor);
 	n = atomic_load(&srv->group.nconns);
-	log_msg(LOG_INFO, "%s: stopped listening; draining %u connection%s "
+	log_msg(LOGLV_INFO, "%s: stopped listening; draining %u connection%s "
 	    "for up to %s", name, n, n == 1 ? "" : "s", server_seconds(ms,
 	    limit, sizeof limit));
 	server_post_all(srv, WORKER_DRAIN);
@@ -476,6 +485,21 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_error("cannot arm the drain timer; closing now");
 		server_post_all(srv, WORKER_CLOSE_ALL);
 	}
+}
+
+/* SIGHUP: reopen the log file, which logrotate may have moved. */
+static void
+server_sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*srv = arg;
+
+	(void)sig;
+	(void)what;
+	if (srv->cfg->log_file == NULL)
+		return;
+	log_reopen();
+	log_msg(LOGLV_INFO, "SIGHUP: reopened log file %s",
+	    srv->cfg->log_file);
 }
 
 /* The drain took too long: cut off whoever is left. */

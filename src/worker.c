@@ -145,9 +145,14 @@ worker_hand_off(struct worker *w, const struct handoff *h)
 
 		grown = reallocarray(w->queue, cap, sizeof *grown);
 		if (grown == NULL) {
+			unsigned long	 held;
+			char		 note[80];
+
 			pthread_mutex_unlock(&w->lock);
-			log_error("cannot hand a connection to worker %u: out "
-			    "of memory; closing it", w->id);
+			if (log_flood_pass(&w->handoff_errors, &held))
+				log_error("cannot hand a connection to worker "
+				    "%u: out of memory; closing it%s", w->id,
+				    log_flood_note(held, note, sizeof note));
 			evutil_closesocket(h->fd);
 			hostcap_release(h->host);
 			worker_release_slot(w);

@@ -21,6 +21,7 @@
 
 #include "budget.h"
 #include "idle.h"
+#include "log.h"
 #include "acceptor.h"
 #include "mailbox.h"
 
@@ -64,6 +65,8 @@ struct worker {
 	size_t			 queue_low;	/* resume reading at this */
 	size_t			 read_cost;	/* budget of a full read */
 	struct idle_clock	 idle;		/* -t, off the echo path */
+	struct log_flood	 setup_errors;	/* its thread's, summarised */
+	struct log_flood	 handoff_errors;	/* the acceptor's */
 	struct budget_account	 account;	/* our share of --max-memory */
 	struct event		 room_ev;	/* the budget has room again */
 	int			 room_ready;	/* room_ev was assigned */

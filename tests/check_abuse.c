@@ -387,6 +387,9 @@ START_TEST(test_per_host_cap)
 		ck_assert_int_lt(now_ms() - t0, 2000);
 		close(extra);
 	}
+	/* The log comes in order: once the refusals are in, so is that. */
+	ck_assert_int_eq(evecho_wait_log_count(&e, "refused: its host is at "
+	    "--max-conns-per-host", 5, IO_TIMEOUT_MS), 5);
 	ck_assert_int_eq(evecho_log_count(&e, "warning: host 127.0.0.1 is at "
 	    "--max-conns-per-host 3; closing its new connections (1 so far)"),
 	    1);
@@ -420,6 +423,46 @@ START_TEST(test_per_host_cap)
 }
 END_TEST
 
+/*
+ * Hosts at the cap are warned about once per flood, not one line each:
+ * five loopback hosts reach a cap of 1 within 10 s, and one warning
+ * stands for them all; the exit line still counts every refusal.
+ */
+START_TEST(test_per_host_warnings_summarised)
+{
+	static const char *const args[] = { "--max-conns-per-host", "1",
+	    "-l", "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	unsigned char	 b;
+	int		 kept[5], extra, i;
+	char		 src[32];
+
+	evecho_must_start(&e, args);
+	for (i = 0; i < 5; i++) {
+		snprintf(src, sizeof src, "127.0.0.%d", i + 2);
+		kept[i] = connect_from(src, e.port);
+		ck_assert_int_eq(ping(kept[i], 'k'), 0);
+		extra = connect_from(src, e.port);
+		ck_assert_msg(wait_readable(extra, 2000) == 1, "a connection "
+		    "over the cap was left open");
+		ck_assert_msg(recv(extra, &b, 1, 0) <= 0, "served over the "
+		    "cap");
+		close(extra);
+	}
+	for (i = 0; i < 5; i++)
+		close(kept[i]);
+	/* Once evecho has exited, its log is all written. */
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_wait_exit(&e, IO_TIMEOUT_MS, NULL), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "refused 5 connections over "
+	    "--max-conns-per-host"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "warning: host 127.0.0.2 is at "
+	    "--max-conns-per-host 1"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "warning: host "), 1);
+	evecho_stop(&e);
+}
+END_TEST
+
 static Suite *
 abuse_suite(void)
 {
@@ -433,6 +476,7 @@ abuse_suite(void)
 	harness_add_test(tc, test_budget_no_starving);
 	harness_add_test(tc, test_budget_default);
 	harness_add_test(tc, test_per_host_cap);
+	harness_add_test(tc, test_per_host_warnings_summarised);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -429,7 +429,8 @@ START_TEST(test_churn)
 	assert_clean(&r, "churn");
 	/* Every connection the server saw, bar the first test connection,
 	 * echoed one message, so it saw at least as many as were counted. */
-	conns = evecho_log_count(&e, " connected (");
+	conns = evecho_wait_log_count(&e, " connected (",
+	    (int)json_num(&r, "messages") + 1, 10000);
 	ck_assert_msg(conns >= json_num(&r, "messages") + 1, "evecho saw %d "
 	    "connections for %.0f messages", conns, json_num(&r, "messages"));
 	evecho_stop(&e);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <check.h>
 
@@ -98,7 +99,7 @@ check_fields(const struct config *cfg, const char *what, int field,
 	unsigned long	 idle = CONFIG_DEFAULT_IDLE_MS;
 	unsigned long	 max_conns = 0, max_queue = CONFIG_DEFAULT_MAX_QUEUE;
 	unsigned long	 drain = CONFIG_DEFAULT_DRAIN_MS;
-	unsigned long	 uppercase = 0, verbosity = LOG_INFO;
+	unsigned long	 uppercase = 0, verbosity = LOGLV_INFO;
 	unsigned long	 max_memory = 0, per_host = 0;
 
 	switch (field) {
@@ -248,16 +249,16 @@ static const struct flag_case {
 	{ { "--drain-timeout=0.001" },		F_DRAIN, 1, NULL },
 	{ { "--drain-timeout", "86400" },	F_DRAIN, 86400000, NULL },
 	{ { "--drain", "12.5" },		F_DRAIN, 12500, NULL },
-	{ { "-v" },				F_VERBOSITY, LOG_CONN, NULL },
-	{ { "--verbose" },			F_VERBOSITY, LOG_CONN, NULL },
-	{ { "--verb" },				F_VERBOSITY, LOG_CONN, NULL },
-	{ { "-vv" },				F_VERBOSITY, LOG_DEBUG, NULL },
-	{ { "-v", "--verbose" },		F_VERBOSITY, LOG_DEBUG, NULL },
-	{ { "-vvv" },				F_VERBOSITY, LOG_DEBUG, NULL },
-	{ { "-vvvvvvvvvv" },			F_VERBOSITY, LOG_DEBUG, NULL },
-	{ { "-q" },				F_VERBOSITY, LOG_ERROR, NULL },
-	{ { "--quiet" },			F_VERBOSITY, LOG_ERROR, NULL },
-	{ { "-q", "--qu" },			F_VERBOSITY, LOG_ERROR, NULL },
+	{ { "-v" },				F_VERBOSITY, LOGLV_CONN, NULL },
+	{ { "--verbose" },			F_VERBOSITY, LOGLV_CONN, NULL },
+	{ { "--verb" },				F_VERBOSITY, LOGLV_CONN, NULL },
+	{ { "-vv" },				F_VERBOSITY, LOGLV_DEBUG, NULL },
+	{ { "-v", "--verbose" },		F_VERBOSITY, LOGLV_DEBUG, NULL },
+	{ { "-vvv" },				F_VERBOSITY, LOGLV_DEBUG, NULL },
+	{ { "-vvvvvvvvvv" },			F_VERBOSITY, LOGLV_DEBUG, NULL },
+	{ { "-q" },				F_VERBOSITY, LOGLV_ERROR, NULL },
+	{ { "--quiet" },			F_VERBOSITY, LOGLV_ERROR, NULL },
+	{ { "-q", "--qu" },			F_VERBOSITY, LOGLV_ERROR, NULL },
 };
 
 /* Each flag sets its field, and only its field, to the value given. */
@@ -295,7 +296,7 @@ START_TEST(test_flags_combined)
 	ck_assert_uint_eq(cfg.idle_timeout_ms, 2000);
 	ck_assert_uint_eq(cfg.max_queue, 8192);
 	ck_assert_uint_eq(cfg.drain_timeout_ms, 500);
-	ck_assert_int_eq(cfg.verbosity, LOG_CONN);
+	ck_assert_int_eq(cfg.verbosity, LOGLV_CONN);
 	config_free(&cfg);
 }
 END_TEST
@@ -328,6 +329,50 @@ START_TEST(test_listen_repeated)
 	config_free(&cfg);
 	ck_assert_ptr_null(cfg.listen);
 	ck_assert_uint_eq(cfg.nlisten, 0);
+}
+END_TEST
+
+/* Where the log goes and in what form; the default is text on stderr. */
+START_TEST(test_log_options)
+{
+	static const struct {
+		const char	*args[4];
+		int		 format;
+		const char	*file;
+		int		 syslog, facility;
+	} cases[] = {
+		{ { NULL }, LOG_FORMAT_TEXT, NULL, 0, LOG_DAEMON },
+		{ { "--log-format", "json" }, LOG_FORMAT_JSON, NULL, 0,
+		    LOG_DAEMON },
+		{ { "--log-format=text" }, LOG_FORMAT_TEXT, NULL, 0,
+		    LOG_DAEMON },
+		{ { "--log-file", "/var/log/e.log" }, LOG_FORMAT_TEXT,
+		    "/var/log/e.log", 0, LOG_DAEMON },
+		{ { "--syslog" }, LOG_FORMAT_TEXT, NULL, 1, LOG_DAEMON },
+		{ { "--syslog-facility", "local3" }, LOG_FORMAT_TEXT, NULL, 1,
+		    LOG_LOCAL3 },
+		{ { "--syslog", "--syslog-facility=user" }, LOG_FORMAT_TEXT,
+		    NULL, 1, LOG_USER },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_int_eq(cfg.log_format, cases[i].format);
+		if (cases[i].file == NULL)
+			ck_assert_ptr_null(cfg.log_file);
+		else
+			ck_assert_str_eq(cfg.log_file, cases[i].file);
+		ck_assert_int_eq(cfg.syslog, cases[i].syslog);
+		ck_assert_int_eq(cfg.syslog_facility, cases[i].facility);
+		ck_assert_str_eq(config_facility_name(cfg.syslog_facility),
+		    cases[i].facility == LOG_DAEMON ? "daemon" :
+		    cases[i].facility == LOG_USER ? "user" : "local3");
+		config_free(&cfg);
+	}
 }
 END_TEST
 
@@ -543,6 +588,27 @@ static const struct error_case {
 					    "together" },
 	{ { "-vq" },			"--quiet and --verbose cannot be used "
 					    "together" },
+	{ { "--log-format", "xml" },	"invalid value 'xml' for --log-format: "
+					    "expected text or json" },
+	{ { "--log-format=JSON" },	"invalid value 'JSON' for --log-format: "
+					    "expected text or json" },
+	{ { "--log-file=" },		"--log-file needs a path" },
+	{ { "--syslog", "--log-file", "/x" },
+					"--log-file and --syslog cannot be "
+					    "used together: choose where the "
+					    "log goes" },
+	{ { "--log-file", "/x", "--syslog-facility", "local0" },
+					"--log-file and --syslog cannot be "
+					    "used together: choose where the "
+					    "log goes" },
+	{ { "--syslog-facility", "kern" },
+					"invalid value 'kern' for "
+					    "--syslog-facility: expected "
+					    "daemon, user or local0 to local7" },
+	{ { "--syslog-facility", "local8" },
+					"invalid value 'local8' for "
+					    "--syslog-facility: expected "
+					    "daemon, user or local0 to local7" },
 	{ { "foo" },			OPERAND_ERR("foo") },
 	{ { "-U", "foo", "-v" },	OPERAND_ERR("foo") },
 	{ { "--", "-v" },		OPERAND_ERR("-v") },
@@ -947,6 +1013,7 @@ config_suite(void)
 	    sizeof flag_cases / sizeof flag_cases[0]);
 	tcase_add_test(tc_parse, test_flags_combined);
 	tcase_add_test(tc_parse, test_listen_repeated);
+	tcase_add_test(tc_parse, test_log_options);
 	tcase_add_test(tc_parse, test_listen_replaces_default);
 	tcase_add_loop_test(tc_parse, test_action, 0,
 	    sizeof action_cases / sizeof action_cases[0]);

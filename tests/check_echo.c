@@ -863,8 +863,8 @@ START_TEST(test_churn)
 	evecho_must_start(&e, args);
 	for (i = 0; i < 200; i++)
 		assert_echo(e.addrs[0], 64, 64, 12 + (uint32_t)i);
-	ck_assert_msg(evecho_log_count(&e, " connected (") == 200,
-	    "not every connection was logged");
+	ck_assert_msg(evecho_wait_log_count(&e, " connected (", 200,
+	    IO_TIMEOUT_MS) == 200, "not every connection was logged");
 	ck_assert_msg(evecho_wait_log(&e, "closed (closed by client)",
 	    IO_TIMEOUT_MS) == 0, "no close was logged");
 	evecho_stop(&e);

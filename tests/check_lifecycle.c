@@ -25,18 +25,6 @@
 #define IO_TIMEOUT_MS	30000
 #define HINT		"Try 'evecho --help' for more information.\n"
 
-/* Wait for the server to exit by itself; its status must be exit(0). */
-static void
-assert_clean_exit(struct evecho *e, int timeout_ms)
-{
-	int	 status;
-
-	ck_assert_msg(evecho_wait_exit(e, timeout_ms, &status) == 0,
-	    "evecho did not exit within %d ms", timeout_ms);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "evecho ended with wait status 0x%x, not exit 0", status);
-}
-
 /* Wait until evecho's -vv lines say it has read len bytes in all. */
 static void
 wait_read_all(struct evecho *e, size_t len, int timeout_ms)
@@ -394,7 +382,7 @@ START_TEST(test_sigterm_drains)
 	ck_assert(memcmp(data, back, len) == 0);
 	ck_assert_msg(recv_eof(fd, IO_TIMEOUT_MS) == 0, "no EOF after drain");
 	close(fd);
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	ck_assert_int_eq(evecho_wait_log(&e, "stopped\n", 0), 0);
 	free(data);
 	free(back);
@@ -438,7 +426,7 @@ START_TEST(test_sigterm_unread_input)
 	ck_assert_msg(got >= 1024 * 1024, "only %zu bytes echoed before EOF",
 	    got);
 	close(fd);
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	free(data);
 	evecho_stop(&e);
 }
@@ -477,7 +465,7 @@ START_TEST(test_signal_idle_clients)
 	}
 	for (i = 0; i < 3; i++)
 		close(fd[i]);	/* the clients' close ends the drain */
-	assert_clean_exit(&e, (int)prompt_ms);
+	evecho_must_exit_0(&e, (int)prompt_ms);
 	snprintf(want, sizeof want, "%s: stopped listening", names[_i]);
 	ck_assert_int_eq(evecho_wait_log(&e, want, 0), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "drain timeout"), 0);
@@ -494,7 +482,7 @@ START_TEST(test_sigterm_no_clients)
 
 	evecho_must_start(&e, args);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	assert_clean_exit(&e, 5000);
+	evecho_must_exit_0(&e, 5000);
 	evecho_stop(&e);
 }
 END_TEST
@@ -515,7 +503,7 @@ START_TEST(test_drain_timeout)
 	fd = stalled_client(&e, 31);
 	t0 = now_ms();
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	assert_clean_exit(&e, 10000);
+	evecho_must_exit_0(&e, 10000);
 	took = now_ms() - t0;
 	ck_assert_msg(took >= 400, "exited after %ld ms, before the drain "
 	    "timeout", took);
@@ -557,7 +545,7 @@ START_TEST(test_drain_timeout_unsent)
 	wait_read_all(&e, len, IO_TIMEOUT_MS);
 
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	unsent = logged_number(&e, line);
 	ck_assert_msg(unsent >= 0, "no line '%s...'", line);
 
@@ -640,7 +628,7 @@ START_TEST(test_default_log_level)
 	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
 	close(fd);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	ck_assert_int_eq(evecho_log_count(&e, "connected"), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "listening on "), 1);
 	ck_assert_int_eq(evecho_log_count(&e, "stopped\n"), 1);
@@ -665,7 +653,7 @@ START_TEST(test_quiet)
 	ck_assert_uint_eq(b, 'q');
 	close(fd);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	assert_clean_exit(&e, IO_TIMEOUT_MS);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	log = evecho_log(&e);
 	ck_assert_ptr_nonnull(log);
 	ck_assert_msg(log[0] == '\0', "-q still logged: %s", log);

@@ -317,7 +317,8 @@ START_TEST(test_idle_precise)
 		    "-t 1", round, round % 2 ? "one byte" : "silent", waited);
 		close(fd);
 	}
-	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 4);
+	ck_assert_int_eq(evecho_wait_log_count(&e, "closed (idle timeout)", 4,
+	    IO_TIMEOUT_MS), 4);
 	evecho_stop(&e);
 }
 END_TEST
@@ -514,8 +515,9 @@ START_TEST(test_idle_paused_slow_reader)
 		got += (size_t)n;
 		next_read = now_ms() + 50;
 	}
-	ck_assert_msg(evecho_log_count(&e, "paused reading") > 0,
-	    "evecho never paused: the test proves nothing");
+	ck_assert_msg(evecho_wait_log_count(&e, "paused reading", 1,
+	    IO_TIMEOUT_MS) > 0, "evecho never paused: the test proves "
+	    "nothing");
 	ck_assert_int_eq(evecho_log_count(&e, "closed (idle timeout)"), 0);
 
 	/* Then quickly: the rest of the stream, still intact. */

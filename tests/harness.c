@@ -11,6 +11,7 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,7 @@ static struct {
 } spawned[MAX_SPAWNED];
 
 static void	forget(pid_t);
+static int	bind_dev(const char *);
 static int	log_fd(char *, size_t);
 static char	*read_all(int);
 static pid_t	spawn(const char *const *, const struct spawn_opts *, int,
@@ -354,6 +357,12 @@ harness_spawn(const char *const *argv, const struct spawn_opts *opts,
 		if (putenv((char *)opts->envv[i]) != 0)
 			_exit(127);
 	}
+	if (opts != NULL && opts->dev_dir != NULL &&
+	    bind_dev(opts->dev_dir) == -1) {
+		fprintf(stderr, "cannot bind %s over /dev: %s\n",
+		    opts->dev_dir, strerror(errno));
+		_exit(127);
+	}
 	if (opts != NULL && opts->as_nobody && geteuid() == 0) {
 		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
 		    setuid(65534) == -1)
@@ -362,6 +371,64 @@ harness_spawn(const char *const *argv, const struct spawn_opts *opts,
 	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
+}
+
+/* Write text to the file at path, as one write. */
+static int
+write_file(const char *path, const char *text)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = open(path, O_WRONLY)) == -1)
+		return (-1);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		rc = -1;
+	close(fd);
+	return (rc);
+}
+
+/*
+ * In the child, before exec: give it a /dev of its own, dir, in a mount
+ * namespace, with the real null, zero and urandom bound into it; dir
+ * holds what the test wants there, such as a syslog socket as "log".
+ * Root unshares the mount namespace; anyone else first enters a user
+ * namespace where they are root, as Debian allows.
+ */
+static int
+bind_dev(const char *dir)
+{
+	static const char *const nodes[] = { "null", "zero", "urandom" };
+	char	 path[512], map[64];
+	uid_t	 uid = getuid();
+	gid_t	 gid = getgid();
+	size_t	 i;
+	int	 fd;
+
+	if (unshare(CLONE_NEWNS) == -1) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == -1)
+			return (-1);
+		snprintf(map, sizeof map, "%lu %lu 1\n", (unsigned long)uid,
+		    (unsigned long)uid);
+		if (write_file("/proc/self/setgroups", "deny") == -1 ||
+		    write_file("/proc/self/uid_map", map) == -1)
+			return (-1);
+		snprintf(map, sizeof map, "%lu %lu 1\n", (unsigned long)gid,
+		    (unsigned long)gid);
+		if (write_file("/proc/self/gid_map", map) == -1)
+			return (-1);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return (-1);
+	for (i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, nodes[i]);
+		if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) == -1)
+			return (-1);
+		close(fd);
+		snprintf(map, sizeof map, "/dev/%s", nodes[i]);
+		if (mount(map, path, NULL, MS_BIND, NULL) == -1)
+			return (-1);
+	}
+	return (mount(dir, "/dev", NULL, MS_BIND | MS_REC, NULL));
 }
 
 /* Start evecho in the background, its output to a log file we can read. */
@@ -387,6 +454,31 @@ evecho_spawn(struct evecho *e, const char *const *args,
 			spawned[i].pid = e->pid;
 			snprintf(spawned[i].log, sizeof spawned[i].log, "%s",
 			    path);
+			break;
+		}
+	}
+	return (0);
+}
+
+/*
+ * Start evecho with its standard error on errfd (a pipe the test reads,
+ * or stops reading), under the wrapper like every server; it is killed
+ * at teardown if it still runs.  e->logfd is -1: there is no log file.
+ */
+int
+evecho_spawn_stderr(struct evecho *e, const char *const *args,
+    const struct spawn_opts *opts, int errfd)
+{
+	int	 i;
+
+	memset(e, 0, sizeof *e);
+	e->logfd = -1;
+	if ((e->pid = spawn(args, opts, errfd, errfd)) == -1)
+		return (-1);
+	for (i = 0; i < MAX_SPAWNED; i++) {
+		if (spawned[i].pid == 0) {
+			spawned[i].pid = e->pid;
+			spawned[i].log[0] = '\0';
 			break;
 		}
 	}
@@ -487,6 +579,24 @@ evecho_log_count(struct evecho *e, const char *needle)
 }
 
 /*
+ * Wait up to timeout_ms until needle occurs n times in the log, which a
+ * thread of evecho's writes a moment after the event; how many times it
+ * occurs then.
+ */
+int
+evecho_wait_log_count(struct evecho *e, const char *needle, int n,
+    int timeout_ms)
+{
+	long	 deadline = now_ms() + timeout_ms;
+	int	 found;
+
+	while ((found = evecho_log_count(e, needle)) < n && found != -1 &&
+	    now_ms() < deadline)
+		sleep_ms(5);
+	return (found);
+}
+
+/*
  * Wait up to timeout_ms for the server to exit: 0 once it has (status in
  * *status when not NULL), -1 if it is still running.
  */
@@ -510,6 +620,18 @@ evecho_wait_exit(struct evecho *e, int timeout_ms, int *status)
 	if (status != NULL)
 		*status = e->status;
 	return (0);
+}
+
+/* Wait for the server to exit by itself; its status must be exit(0). */
+void
+evecho_must_exit_0(struct evecho *e, int timeout_ms)
+{
+	int	 status;
+
+	ck_assert_msg(evecho_wait_exit(e, timeout_ms, &status) == 0,
+	    "evecho did not exit within %d ms", timeout_ms);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "evecho ended with wait status 0x%x, not exit 0", status);
 }
 
 /* Kill the server if it still runs, reap it, drop its log. */

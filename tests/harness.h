@@ -33,6 +33,7 @@ struct spawn_opts {
 	const char	*env;		/* one "NAME=value" to add; NULL: none */
 	const char *const *envv;	/* more of them, NULL-terminated */
 	int		 inherit_fds;	/* extra descriptors left open */
+	const char	*dev_dir;	/* bound over /dev for it; NULL: none */
 };
 
 struct Suite;
@@ -54,10 +55,14 @@ int	 evecho_start_opts(struct evecho *, const char *const *,
 void	 evecho_must_start(struct evecho *, const char *const *);
 int	 evecho_spawn(struct evecho *, const char *const *,
 	    const struct spawn_opts *);
+int	 evecho_spawn_stderr(struct evecho *, const char *const *,
+	    const struct spawn_opts *, int);
 int	 evecho_wait_log(struct evecho *, const char *, int);
 char	*evecho_log(struct evecho *);
 int	 evecho_log_count(struct evecho *, const char *);
+int	 evecho_wait_log_count(struct evecho *, const char *, int, int);
 int	 evecho_wait_exit(struct evecho *, int, int *);
+void	 evecho_must_exit_0(struct evecho *, int);
 void	 evecho_stop(struct evecho *);
 long	 evecho_rss_kb(const struct evecho *);
 long	 evecho_cpu_ms(const struct evecho *);

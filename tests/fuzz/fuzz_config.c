@@ -231,7 +231,15 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	    (cfg->max_memory <= CONFIG_MAX_MEMORY_MAX &&
 	    cfg->max_memory >= budget_min_limit(cfg->threads)));
 	FUZZ_CHECK(cfg->drain_timeout_ms <= CONFIG_SECONDS_MAX * 1000U);
-	FUZZ_CHECK(cfg->verbosity >= LOG_ERROR && cfg->verbosity <= LOG_DEBUG);
+	FUZZ_CHECK(cfg->verbosity >= LOGLV_ERROR &&
+	    cfg->verbosity <= LOGLV_DEBUG);
+	/* One sink, a known format and facility, a path that is a string. */
+	FUZZ_CHECK(cfg->log_format == LOG_FORMAT_TEXT ||
+	    cfg->log_format == LOG_FORMAT_JSON);
+	FUZZ_CHECK(!(cfg->syslog && cfg->log_file != NULL));
+	FUZZ_CHECK(cfg->log_file == NULL || *cfg->log_file != '\0');
+	FUZZ_CHECK(strcmp(config_facility_name(cfg->syslog_facility), "?") !=
+	    0);
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct addr_spec *spec = &cfg->listen[i];
