@@ -195,7 +195,6 @@ server_free(struct server *srv)
 	srv->group.worker_failed = NULL;
 	for (i = 0; i < srv->nworkers; i++)
 		worker_free(&srv->workers[i]);
-	free(srv->workers);
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	if (srv->sigterm_ev != NULL)
@@ -210,6 +209,12 @@ server_free(struct server *srv)
 		mailbox_free(&srv->control);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
+	/*
+	 * Only now: a single worker shares this loop, so what libevent
+	 * allocated in it while running (its epoll event array, grown under
+	 * load) is charged to that worker's budget account.
+	 */
+	free(srv->workers);
 	if (srv->budget_ready)
 		budget_free(&srv->group.budget);
 	free(srv);
