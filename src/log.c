@@ -144,19 +144,7 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-log_msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log_enabled(level))
-		return;
-	va_start(ap, fmt);
-	log_line(log_severity_of(level), NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* A line at level about what f says. */
+/* A line at level; about what f says, if f is not NULL. */
 void
 log_event(int level, const struct log_fields *f, const char *fmt, ...)
 {
@@ -166,17 +154,6 @@ log_event(int level, const struct log_fields *f, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	log_line(log_severity_of(level), f, fmt, ap);
-	va_end(ap);
-}
-
-/* A warning about what f says. */
-void
-log_event_warn(const struct log_fields *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_line(LOG_SEV_WARN, f, fmt, ap);
 	va_end(ap);
 }
 

@@ -67,11 +67,11 @@ log_enabled(int level)
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_msg(int, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	log_event(int, const struct log_fields *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	log_event_warn(const struct log_fields *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+
+/* A line at level, if -q, -v or -vv let it through. */
+#define log_msg(level, ...)	log_event((level), NULL, __VA_ARGS__)
 
 /*
  * A flood of one kind of line (accept failures, refusals) summarised:
