@@ -55,6 +55,7 @@ static struct {
 	size_t			 head, count;	/* next to fill, filled */
 	uint64_t		 dropped;	/* lost, ever */
 	uint64_t		 reported;	/* of those, said so */
+	int			 armed;		/* lines queue, once a writer runs */
 	int			 running;	/* the writer owns the sink */
 	int			 sleeping;	/* the writer waits for lines */
 	int			 stopping, finished, reopen;
@@ -64,6 +65,7 @@ static struct {
 	.fd = STDERR_FILENO,
 };
 
+static int	 logsink_spawn(void);
 static void	*logsink_main(void *);
 static int	 logsink_write(int, const char *, size_t);
 static int	 logsink_write_fd(int, struct iovec *, int);
@@ -116,10 +118,9 @@ int
 logsink_start(char *err, size_t errlen)
 {
 	pthread_condattr_t	 attr;
-	sigset_t		 all, old;
 	int			 rc;
 
-	if (sink.running)
+	if (sink.armed)
 		return (0);
 	if ((sink.ring = calloc(LOGSINK_SLOTS, sizeof *sink.ring)) == NULL) {
 		snprintf(err, errlen, "cannot start the log writer: out of "
@@ -138,20 +139,37 @@ logsink_start(char *err, size_t errlen)
 		return (-1);
 	}
 	pthread_condattr_destroy(&attr);
+	pthread_mutex_lock(&sink.lock);
 	sink.head = sink.count = 0;
 	sink.stopping = sink.finished = 0;
-	sink.running = 1;
+	sink.armed = 1;
+	pthread_mutex_unlock(&sink.lock);
+	return (0);
+}
+
+/*
+ * Start the writer, with the lock held: at the first line to queue, not
+ * before.  A single-threaded evecho that logs nothing while it serves
+ * stays single-threaded, and glibc's read(2) and write(2) skip their
+ * thread-cancellation steps, some 100 instructions a message.  If the
+ * thread cannot start, lines are written at once instead.
+ */
+static int
+logsink_spawn(void)
+{
+	sigset_t	 all, old;
+	int		 rc;
+
 	/* Signals are for the main loop: the writer blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&sink.writer, NULL, logsink_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		sink.running = 0;
-		snprintf(err, errlen, "cannot start the log writer: %s",
-		    strerror(rc));
+		sink.armed = 0;
 		return (-1);
 	}
+	sink.running = 1;
 	return (0);
 }
 
@@ -174,6 +192,8 @@ logsink_put(int prio, const char *line, size_t len)
 		pthread_mutex_unlock(&sink.lock);
 		return;
 	}
+	if (sink.armed && !sink.running)
+		(void)logsink_spawn();
 	if (!sink.running) {
 		/* Start-up or shut-down: one thread, nothing to stall. */
 		if (logsink_write(prio, line, len) == -1)
@@ -227,7 +247,10 @@ logsink_stop(void)
 
 	pthread_mutex_lock(&sink.lock);
 	if (!sink.running) {
+		sink.armed = 0;		/* no writer was needed */
 		pthread_mutex_unlock(&sink.lock);
+		free(sink.ring);
+		sink.ring = NULL;
 		return;
 	}
 	sink.stopping = 1;
@@ -241,7 +264,7 @@ logsink_stop(void)
 	}
 	/* Finished, the writer left the ring empty, with the lock held. */
 	if ((finished = sink.finished))
-		sink.running = 0;
+		sink.running = sink.armed = 0;
 	else
 		sink.abandoned = 1;
 	pthread_mutex_unlock(&sink.lock);

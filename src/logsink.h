@@ -4,7 +4,8 @@
  * Until logsink_start(), and after logsink_stop(), a line is written at
  * once by the thread that logs it: start-up and shut-down have no loop to
  * stall.  In between, lines go through a bounded queue to a writer thread
- * of their own; when the sink cannot keep up and the queue is full, lines
+ * of their own, started at the first such line; when the sink cannot keep
+ * up and the queue is full, lines
  * are dropped and counted, and once the writer can write again one line
  * says how many were lost.
  */
