@@ -379,6 +379,7 @@ acceptor_error_cb(struct evconnlistener *lev, void *arg)
 	char			 note[80];
 
 	(void)lev;
+	acc->accept_failures++;
 	if (log_flood_pass(&acc->accept_errors, &held))
 		log_error("accept on %s failed: %s; pausing accepts for %d "
 		    "s%s", l->name, evutil_socket_error_to_string(err),

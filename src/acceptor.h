@@ -69,6 +69,7 @@ struct acceptor {
 	int			 stopped;	/* no more accepting, ever */
 	time_t			 limit_warned;	/* last limit warning */
 	struct log_flood	 accept_errors;	/* lines, summarised */
+	unsigned long		 accept_failures;	/* accept(2) errors */
 	struct log_flood	 host_warnings;
 	struct log_flood	 oom_errors;
 };

@@ -412,3 +412,16 @@ budget_cgroup_limit(uint64_t *limit)
 	fclose(fp);
 	return (rc);
 }
+
+/* What every account holds now: the queued echo and its containers. */
+size_t
+budget_used(struct budget *b)
+{
+	size_t		 used = 0;
+	unsigned	 i;
+
+	for (i = 0; i < b->naccounts; i++)
+		used += atomic_load_explicit(&b->accounts[i]->used,
+		    memory_order_relaxed);
+	return (used);
+}

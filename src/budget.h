@@ -73,6 +73,7 @@ void	budget_give_back(struct budget_account *);
 size_t	budget_read_cost(size_t);
 size_t	budget_default_limit(char *, size_t);
 size_t	budget_min_limit(unsigned);
+size_t	budget_used(struct budget *);
 
 /*
  * How many bytes a connection with queued bytes in its queue may read

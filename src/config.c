@@ -30,7 +30,8 @@ enum {
 	OPT_LOG_FILE,
 	OPT_LOG_FORMAT,
 	OPT_SYSLOG,
-	OPT_SYSLOG_FACILITY
+	OPT_SYSLOG_FACILITY,
+	OPT_STATS_INTERVAL
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -48,6 +49,8 @@ static const struct option long_options[] = {
 	    OPT_MAX_CONNS_PER_HOST },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
 	{ "threads",		required_argument,	NULL, OPT_THREADS },
+	{ "stats-interval",	required_argument,	NULL,
+	    OPT_STATS_INTERVAL },
 	{ "log-file",		required_argument,	NULL, OPT_LOG_FILE },
 	{ "log-format",		required_argument,	NULL, OPT_LOG_FORMAT },
 	{ "syslog",		no_argument,		NULL, OPT_SYSLOG },
@@ -77,7 +80,7 @@ config_usage(FILE *fp)
 "              [-t seconds] [--drain-timeout seconds] [--max-conns-per-host n]\n"
 "              [--max-memory bytes] [--max-queue bytes] [--threads n]\n"
 "              [--log-file path | --syslog] [--log-format text|json]\n"
-"              [--syslog-facility name]\n"
+"              [--stats-interval seconds] [--syslog-facility name]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -106,6 +109,8 @@ config_usage(FILE *fp)
 "                             (default 1M)\n"
 "      --drain-timeout SECS   on SIGTERM or SIGINT, time left to connections\n"
 "                             to receive their echo (default %d)\n"
+"      --stats-interval SECS  log a line of counters every SECS, as SIGUSR1\n"
+"                             does (default 0: off)\n"
 "      --threads N            worker threads, each with its own event loop\n"
 "                             (default: the number of online CPUs, here %u)\n"
 "  -v, --verbose              more log detail: -v a line per connection,\n"
@@ -250,6 +255,16 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--drain-timeout: expected seconds from 0 to "
 				    "%d, such as 5 or 0.5", optarg,
+				    CONFIG_SECONDS_MAX);
+				goto fail;
+			}
+			break;
+		case OPT_STATS_INTERVAL:
+			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
+			    &cfg->stats_interval_ms) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--stats-interval: expected seconds from 0 "
+				    "to %d, such as 60 or 0.5", optarg,
 				    CONFIG_SECONDS_MAX);
 				goto fail;
 			}

@@ -38,6 +38,7 @@ struct config {
 	size_t			 max_queue;	/* bytes queued per client */
 	unsigned		 threads;	/* workers, each a thread */
 	unsigned		 drain_timeout_ms;	/* after SIGTERM */
+	unsigned		 stats_interval_ms;	/* 0: no stats lines */
 	int			 verbosity;	/* enum log_level */
 	int			 log_format;	/* enum log_format */
 	char			*log_file;	/* --log-file; NULL: none */

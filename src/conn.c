@@ -63,6 +63,8 @@ static void	conn_unpromise(struct conn *);
 static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
 static int	conn_start_reading(struct conn *);
+static void	conn_sent_cb(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
 static const char *
 		conn_peer(const struct conn *, char *, size_t);
 
@@ -100,6 +102,7 @@ conn_new(struct worker *w, const struct handoff *h)
 	idle_add(&w->idle, &c->idle);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
+	stats_add(&w->stats.accepted, 1);
 	if (log_enabled(LOGLV_CONN)) {
 		struct log_fields f = { .event = "connected", .peer =
 		    conn_peer(c, peer, sizeof peer), .worker = w->id,
@@ -143,10 +146,11 @@ conn_pending(const struct conn *c)
  * event nor the bufferevent after a callback returns.
  */
 void
-conn_close(struct conn *c, const char *reason)
+conn_close(struct conn *c, enum stats_end end, const char *reason)
 {
 	struct worker	*w = c->worker;
 
+	stats_add(&w->stats.ended[end], 1);
 	if (log_enabled(LOGLV_CONN)) {
 		char			 peer[ADDR_STRLEN];
 		struct log_fields	 f = { .event = "closed", .peer =
@@ -207,7 +211,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n == 0) {
 		if (c->state == CONN_LINGERING) {
-			conn_close(c, "server shutdown");
+			conn_close(c, STATS_END_SHUTDOWN, "server shutdown");
 			return;
 		}
 		/* Half-close: the client has sent all; finish the echo. */
@@ -216,8 +220,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		conn_close(c, errno == ENOMEM ? "out of memory" :
-		    evutil_socket_error_to_string(errno));
+		conn_close(c, stats_end_of_errno(errno), errno == ENOMEM ?
+		    "out of memory" : evutil_socket_error_to_string(errno));
 }
 
 /*
@@ -243,15 +247,17 @@ conn_read_direct(struct conn *c, size_t room)
 		transform_upper(w->scratch, (size_t)n);
 	if ((sent = write(fd, w->scratch, (size_t)n)) == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			conn_close(c, evutil_socket_error_to_string(errno));
+			conn_close(c, stats_end_of_errno(errno),
+			    evutil_socket_error_to_string(errno));
 			return (n);
 		}
 		sent = 0;
 	}
+	stats_add(&w->stats.bytes_out, (uint64_t)sent);
 	if (sent < n && ((out = conn_queue(c)) == NULL ||
 	    evbuffer_add(out, w->scratch + sent, (size_t)(n - sent)) == -1 ||
 	    conn_kick(c) == -1)) {
-		conn_close(c, "out of memory");
+		conn_close(c, STATS_END_ERROR, "out of memory");
 		return (n);
 	}
 	conn_echoed(c, (size_t)n);
@@ -314,6 +320,7 @@ conn_echoed(struct conn *c, size_t len)
 	size_t		 queued = conn_pending(c);
 
 	c->bytes_in += len;
+	stats_add(&c->worker->stats.bytes_in, len);
 	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[ADDR_STRLEN];
 
@@ -342,8 +349,22 @@ conn_queue(struct conn *c)
 	if (bev == NULL)
 		return (NULL);
 	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
-	c->bev = bev;
+	c->bev = bev;		/* from here on, freeing it closes the socket */
+	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_sent_cb,
+	    c->worker) == NULL)
+		return (NULL);
 	return (bufferevent_get_output(bev));
+}
+
+/* The bufferevent handed queued echo to the kernel: count it. */
+static void
+conn_sent_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)buf;
+	stats_add(&w->stats.bytes_out, info->n_deleted);
 }
 
 /*
@@ -385,17 +406,19 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_ERROR) {
 		int err = EVUTIL_SOCKET_ERROR();
 
-		conn_close(c, evutil_socket_error_to_string(err));
+		conn_close(c, stats_end_of_errno(err),
+		    evutil_socket_error_to_string(err));
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
-		conn_close(c, "write failed");
+		conn_close(c, STATS_END_RESET, "write failed");
 }
 
 /* Output reached the high watermark: stop reading until it drains. */
 static void
 conn_hold_queue(struct conn *c)
 {
+	stats_add(&c->worker->stats.pauses, 1);
 	c->hold = CONN_HELD_QUEUE;
 	event_del(&c->ev_read);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
@@ -417,6 +440,7 @@ conn_hold_room(struct conn *c)
 {
 	struct worker	*w = c->worker;
 
+	stats_add(&w->stats.memory_waits, 1);
 	event_del(&c->ev_read);
 	c->hold = CONN_HELD_ROOM;
 	TAILQ_INSERT_TAIL(&w->waiting, c, wait_entry);
@@ -466,7 +490,7 @@ conn_resume(struct conn *c)
 
 	conn_unhold(c);
 	if (conn_start_reading(c) == -1) {
-		conn_close(c, "cannot resume reading");
+		conn_close(c, STATS_END_ERROR, "cannot resume reading");
 		return;
 	}
 	if (log_enabled(LOGLV_DEBUG)) {
@@ -524,18 +548,18 @@ static void
 conn_flushed(struct conn *c)
 {
 	if (c->client_eof) {
-		conn_close(c, "closed by client");
+		conn_close(c, STATS_END_CLIENT, "closed by client");
 		return;
 	}
 	if (shutdown(c->fd, SHUT_WR) == -1) {
-		conn_close(c, strerror(errno));
+		conn_close(c, stats_end_of_errno(errno), strerror(errno));
 		return;
 	}
 	c->state = CONN_LINGERING;
 	if (c->bev != NULL)
 		bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
 	if (conn_start_reading(c) == -1)
-		conn_close(c, "cannot read after shutdown");
+		conn_close(c, STATS_END_ERROR, "cannot read after shutdown");
 }
 
 /*
@@ -567,7 +591,7 @@ conn_idle_expire(struct idle_entry *e, void *arg)
 {
 	(void)arg;
 	conn_close((struct conn *)((char *)e - offsetof(struct conn, idle)),
-	    "idle timeout");
+	    STATS_END_IDLE, "idle timeout");
 }
 
 /* Arm the read event; the idle timeout needs no timer of its own. */

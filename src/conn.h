@@ -16,6 +16,7 @@
 #include <event2/util.h>
 
 #include "idle.h"
+#include "stats.h"
 
 /*
  * Bytes asked of one read: 64 KiB less room for libevent's chain header
@@ -68,7 +69,7 @@ struct conn {
 
 struct conn	*conn_new(struct worker *, const struct handoff *);
 void		 conn_drain(struct conn *);
-void		 conn_close(struct conn *, const char *);
+void		 conn_close(struct conn *, enum stats_end, const char *);
 size_t		 conn_pending(const struct conn *);
 void		 conn_try_resume(struct conn *);
 void		 conn_idle_sample(struct idle_entry *, struct idle_sample *,

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "server.h"
+#include "stats.h"
 #include "worker.h"
 
 /* What workers ask of the main thread through its mailbox. */
@@ -57,6 +58,8 @@ struct server {
 	struct event		*sigint_ev;
 	struct event		*sigterm_ev;
 	struct event		*sighup_ev;
+	struct event		*sigusr1_ev;
+	struct event		*stats_timer;	/* --stats-interval */
 	struct event		*drain_timer;	/* ends the drain */
 	int			 stopping;	/* a signal asked us to stop */
 	int			 failed;	/* a worker's loop failed */
@@ -76,6 +79,7 @@ static void	server_worker_failed(void *);
 static void	server_report_failure(struct server *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_sighup_cb(evutil_socket_t, short, void *);
+static void	server_stats_cb(evutil_socket_t, short, void *);
 static void	server_drain_timeout_cb(evutil_socket_t, short, void *);
 static const char *
 		server_seconds(unsigned, char *, size_t);
@@ -170,6 +174,8 @@ server_run(struct server *srv)
 	if ((refused = acceptor_refused(&srv->acceptor)) > 0)
 		log_msg(LOGLV_INFO, "refused %lu connection%s over "
 		    "--max-conns-per-host", refused, refused == 1 ? "" : "s");
+	if (srv->cfg->stats_interval_ms > 0)
+		server_stats_cb(-1, 0, srv);	/* the final count */
 	if (srv->failed)
 		return (EX_SOFTWARE);
 	log_msg(LOGLV_INFO, "stopped");
@@ -201,6 +207,10 @@ server_free(struct server *srv)
 		event_free(srv->sigterm_ev);
 	if (srv->sighup_ev != NULL)
 		event_free(srv->sighup_ev);
+	if (srv->sigusr1_ev != NULL)
+		event_free(srv->sigusr1_ev);
+	if (srv->stats_timer != NULL)
+		event_free(srv->stats_timer);
 	if (srv->sigint_ev != NULL)
 		event_free(srv->sigint_ev);
 	if (srv->acceptor_ready)
@@ -255,7 +265,10 @@ server_new_workers(struct server *srv, char *err, size_t errlen)
 	return (EX_OK);
 }
 
-/* SIGINT and SIGTERM start the drain, on this loop; SIGHUP reopens the log. */
+/*
+ * SIGINT and SIGTERM start the drain, on this loop; SIGHUP reopens the
+ * log; SIGUSR1, and every --stats-interval, logs the counters.
+ */
 static int
 server_set_signals(struct server *srv, char *err, size_t errlen)
 {
@@ -265,15 +278,30 @@ server_set_signals(struct server *srv, char *err, size_t errlen)
 	    srv);
 	srv->sighup_ev = evsignal_new(srv->base, SIGHUP, server_sighup_cb,
 	    srv);
+	srv->sigusr1_ev = evsignal_new(srv->base, SIGUSR1, server_stats_cb,
+	    srv);
+	srv->stats_timer = event_new(srv->base, -1, EV_PERSIST,
+	    server_stats_cb, srv);
 	srv->drain_timer = evtimer_new(srv->base, server_drain_timeout_cb,
 	    srv);
 	if (srv->sigint_ev == NULL || srv->sigterm_ev == NULL ||
-	    srv->sighup_ev == NULL || srv->drain_timer == NULL ||
+	    srv->sighup_ev == NULL || srv->sigusr1_ev == NULL ||
+	    srv->stats_timer == NULL || srv->drain_timer == NULL ||
 	    event_add(srv->sigint_ev, NULL) == -1 ||
 	    event_add(srv->sigterm_ev, NULL) == -1 ||
-	    event_add(srv->sighup_ev, NULL) == -1) {
+	    event_add(srv->sighup_ev, NULL) == -1 ||
+	    event_add(srv->sigusr1_ev, NULL) == -1) {
 		snprintf(err, errlen, "cannot set up signal handling");
 		return (-1);
+	}
+	if (srv->cfg->stats_interval_ms > 0) {
+		struct timeval tv = { srv->cfg->stats_interval_ms / 1000,
+		    (srv->cfg->stats_interval_ms % 1000) * 1000 };
+
+		if (event_add(srv->stats_timer, &tv) == -1) {
+			snprintf(err, errlen, "cannot arm --stats-interval");
+			return (-1);
+		}
 	}
 	return (0);
 }
@@ -315,6 +343,7 @@ server_start_workers(struct server *srv, char *err, size_t errlen)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	if ((errno = pthread_sigmask(SIG_BLOCK, &block, &old)) != 0) {
 		snprintf(err, errlen, "pthread_sigmask: %s", strerror(errno));
 		return (-1);
@@ -505,6 +534,28 @@ server_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	log_reopen();
 	log_msg(LOGLV_INFO, "SIGHUP: reopened log file %s",
 	    srv->cfg->log_file);
+}
+
+/* SIGUSR1, or --stats-interval: one line of every counter, summed. */
+static void
+server_stats_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server		*srv = arg;
+	struct stats_report	 r;
+	unsigned		 i;
+
+	(void)sig;
+	(void)what;
+	memset(&r, 0, sizeof r);
+	for (i = 0; i < srv->nworkers; i++)
+		stats_sum(&r.sum, &srv->workers[i].stats);
+	r.open = atomic_load(&srv->group.nconns);
+	r.refused_per_host = acceptor_refused(&srv->acceptor);
+	r.accept_errors = srv->acceptor.accept_failures;
+	r.queued = budget_used(&srv->group.budget);
+	r.budget = srv->group.budget.limit;
+	r.log_lost = log_dropped();
+	stats_log(&r);
 }
 
 /* The drain took too long: cut off whoever is left. */

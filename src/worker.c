@@ -29,7 +29,8 @@ static void	 worker_mailbox_cb(unsigned, void *);
 static void	 worker_adopt(struct worker *, const struct handoff *);
 static void	 worker_adopt_queued(struct worker *);
 static void	 worker_drain(struct worker *);
-static void	 worker_close_all(struct worker *, const char *, int);
+static void	 worker_close_all(struct worker *, enum stats_end,
+		    const char *, int);
 static void	 worker_finish(struct worker *);
 static void	 worker_release_slot(struct worker *);
 static void	 worker_room_cb(evutil_socket_t, short, void *);
@@ -117,7 +118,7 @@ worker_main(void *arg)
 	if (event_base_dispatch(w->base) == -1) {
 		w->loop_errno = errno;
 		w->failed = 1;
-		worker_close_all(w, "event loop failed", 0);
+		worker_close_all(w, STATS_END_ERROR, "event loop failed", 0);
 		if (g->worker_failed != NULL)
 			g->worker_failed(g->arg);
 	}
@@ -200,7 +201,7 @@ worker_free(struct worker *w)
 
 	w->done = 1;		/* nobody to tell any more */
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_close(c, "server exit");
+		conn_close(c, STATS_END_SHUTDOWN, "server exit");
 	for (i = 0; i < w->queued; i++) {
 		evutil_closesocket(w->queue[i].fd);
 		hostcap_release(w->queue[i].host);
@@ -230,9 +231,10 @@ worker_mailbox_cb(unsigned commands, void *arg)
 	if (commands & WORKER_DRAIN)
 		worker_drain(w);
 	if (commands & WORKER_CLOSE_ALL)
-		worker_close_all(w, "drain timeout", 1);
+		worker_close_all(w, STATS_END_SHUTDOWN, "drain timeout", 1);
 	if (commands & WORKER_ABORT)
-		worker_close_all(w, "exiting after a failure", 0);
+		worker_close_all(w, STATS_END_SHUTDOWN,
+		    "exiting after a failure", 0);
 	if (commands & WORKER_ROOM) {
 		/* Another account is hungry, or credit came back for us. */
 		budget_give_back(&w->account);
@@ -292,7 +294,8 @@ worker_drain(struct worker *w)
  * and what their clients lose, for the drain-timeout warning.
  */
 static void
-worker_close_all(struct worker *w, const char *reason, int count_cut)
+worker_close_all(struct worker *w, enum stats_end end, const char *reason,
+    int count_cut)
 {
 	struct worker_group	*g = w->group;
 	struct conn		*c;
@@ -303,7 +306,7 @@ worker_close_all(struct worker *w, const char *reason, int count_cut)
 			atomic_fetch_add(&g->cut_conns, 1);
 			atomic_fetch_add(&g->cut_bytes, conn_pending(c));
 		}
-		conn_close(c, reason);
+		conn_close(c, end, reason);
 	}
 	worker_finish(w);
 }

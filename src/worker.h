@@ -22,6 +22,7 @@
 #include "budget.h"
 #include "idle.h"
 #include "log.h"
+#include "stats.h"
 #include "acceptor.h"
 #include "mailbox.h"
 
@@ -65,6 +66,7 @@ struct worker {
 	size_t			 queue_low;	/* resume reading at this */
 	size_t			 read_cost;	/* budget of a full read */
 	struct idle_clock	 idle;		/* -t, off the echo path */
+	struct stats		 stats;		/* written by its thread only */
 	struct log_flood	 setup_errors;	/* its thread's, summarised */
 	struct log_flood	 handoff_errors;	/* the acceptor's */
 	struct budget_account	 account;	/* our share of --max-memory */

@@ -376,6 +376,31 @@ START_TEST(test_log_options)
 }
 END_TEST
 
+/* --stats-interval in seconds, off by default. */
+START_TEST(test_stats_interval)
+{
+	static const struct {
+		const char	*args[3];
+		unsigned	 ms;
+	} cases[] = {
+		{ { NULL }, 0 },
+		{ { "--stats-interval", "60" }, 60000 },
+		{ { "--stats-interval=0.25" }, 250 },
+		{ { "--stats-interval", "0" }, 0 },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_uint_eq(cfg.stats_interval_ms, cases[i].ms);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
 /* A single -l replaces the default address instead of adding to it. */
 START_TEST(test_listen_replaces_default)
 {
@@ -588,6 +613,12 @@ static const struct error_case {
 					    "together" },
 	{ { "-vq" },			"--quiet and --verbose cannot be used "
 					    "together" },
+	{ { "--stats-interval", "-1" },	"invalid value '-1' for "
+					    "--stats-interval: expected seconds "
+					    "from 0 to 86400, such as 60 or 0.5" },
+	{ { "--stats-interval", "1h" },	"invalid value '1h' for "
+					    "--stats-interval: expected seconds "
+					    "from 0 to 86400, such as 60 or 0.5" },
 	{ { "--log-format", "xml" },	"invalid value 'xml' for --log-format: "
 					    "expected text or json" },
 	{ { "--log-format=JSON" },	"invalid value 'JSON' for --log-format: "
@@ -1014,6 +1045,7 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_flags_combined);
 	tcase_add_test(tc_parse, test_listen_repeated);
 	tcase_add_test(tc_parse, test_log_options);
+	tcase_add_test(tc_parse, test_stats_interval);
 	tcase_add_test(tc_parse, test_listen_replaces_default);
 	tcase_add_loop_test(tc_parse, test_action, 0,
 	    sizeof action_cases / sizeof action_cases[0]);

@@ -231,6 +231,7 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	    (cfg->max_memory <= CONFIG_MAX_MEMORY_MAX &&
 	    cfg->max_memory >= budget_min_limit(cfg->threads)));
 	FUZZ_CHECK(cfg->drain_timeout_ms <= CONFIG_SECONDS_MAX * 1000U);
+	FUZZ_CHECK(cfg->stats_interval_ms <= CONFIG_SECONDS_MAX * 1000U);
 	FUZZ_CHECK(cfg->verbosity >= LOGLV_ERROR &&
 	    cfg->verbosity <= LOGLV_DEBUG);
 	/* One sink, a known format and facility, a path that is a string. */

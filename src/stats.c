@@ -1,0 +1,92 @@
+/*
+ * stats.c: names for the counters, and their sums.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "log.h"
+#include "stats.h"
+
+static const char *const stats_end_names[STATS_END_N] = {
+	[STATS_END_CLIENT] = "client",
+	[STATS_END_RESET] = "reset",
+	[STATS_END_IDLE] = "idle",
+	[STATS_END_ERROR] = "error",
+	[STATS_END_SHUTDOWN] = "shutdown",
+};
+
+const char *
+stats_end_name(enum stats_end end)
+{
+	return (end < STATS_END_N ? stats_end_names[end] : "?");
+}
+
+/* A failed read or write: the client's doing, or ours. */
+enum stats_end
+stats_end_of_errno(int err)
+{
+	switch (err) {
+	case ECONNRESET:
+	case EPIPE:
+	case ETIMEDOUT:		/* the client's host went away */
+	case EHOSTUNREACH:
+		return (STATS_END_RESET);
+	default:
+		return (STATS_END_ERROR);
+	}
+}
+
+/* Add one worker's counters to a sum, read as they stand now. */
+void
+stats_sum(struct stats *sum, const struct stats *s)
+{
+	int	 i;
+
+	stats_add(&sum->accepted, stats_get(&s->accepted));
+	for (i = 0; i < STATS_END_N; i++)
+		stats_add(&sum->ended[i], stats_get(&s->ended[i]));
+	stats_add(&sum->bytes_in, stats_get(&s->bytes_in));
+	stats_add(&sum->bytes_out, stats_get(&s->bytes_out));
+	stats_add(&sum->pauses, stats_get(&s->pauses));
+	stats_add(&sum->memory_waits, stats_get(&s->memory_waits));
+}
+
+/*
+ * One line of every counter, for SIGUSR1 and --stats-interval:
+ * "stats: 3 open, 12 accepted; ended 8 client, 1 reset, 1 idle, 0 error,
+ * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out; 0 pauses,
+ * 0 memory waits; memory 224 of 5.9G; 0 accept errors; 0 log lines lost"
+ */
+void
+stats_log(const struct stats_report *r)
+{
+	char	 ended[160], queued[32], budget[32];
+	size_t	 len = 0;
+	int	 i, n;
+
+	for (i = 0; i < STATS_END_N; i++) {
+		n = snprintf(ended + len, sizeof ended - len, "%s%llu %s",
+		    i == 0 ? "" : ", ",
+		    (unsigned long long)stats_get(&r->sum.ended[i]),
+		    stats_end_name((enum stats_end)i));
+		if (n < 0 || (size_t)n >= sizeof ended - len)
+			break;
+		len += (size_t)n;
+	}
+	log_msg(LOGLV_INFO, "stats: %u open, %llu accepted; ended %s; %lu "
+	    "refused per host; %llu B in, %llu B out; %llu pauses, %llu "
+	    "memory waits; memory %s of %s; %lu accept errors; %llu log "
+	    "lines lost", r->open,
+	    (unsigned long long)stats_get(&r->sum.accepted), ended,
+	    r->refused_per_host,
+	    (unsigned long long)stats_get(&r->sum.bytes_in),
+	    (unsigned long long)stats_get(&r->sum.bytes_out),
+	    (unsigned long long)stats_get(&r->sum.pauses),
+	    (unsigned long long)stats_get(&r->sum.memory_waits),
+	    config_format_size(r->queued, queued, sizeof queued),
+	    config_format_size(r->budget, budget, sizeof budget),
+	    r->accept_errors, (unsigned long long)r->log_lost);
+}

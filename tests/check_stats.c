@@ -1,0 +1,197 @@
+/*
+ * check_stats.c: evecho's counters, as SIGUSR1 and --stats-interval log
+ * them, against what the test's own clients did: connections by how they
+ * ended, refusals, bytes each way.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+#define IO_TIMEOUT_MS	30000
+
+/* Connect to port on 127.0.0.1 from the loopback address src. */
+static int
+connect_from(const char *src, int port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	sin.sin_port = htons((uint16_t)port);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return (fd);
+}
+
+/* len bytes there and back on fd, checked. */
+static void
+echo_on(int fd, size_t len, uint32_t seed)
+{
+	unsigned char	*data = pattern_new(len, seed);
+
+	ck_assert_int_eq(echo_stream(fd, data, len, len, IO_TIMEOUT_MS), 0);
+	free(data);
+}
+
+struct counted {
+	unsigned		 open;
+	unsigned long long	 accepted, client, reset, idle, error, shutdown;
+	unsigned long		 refused;
+	unsigned long long	 in, out;
+};
+
+/* The last stats line in the log, parsed. */
+static void
+last_stats(struct evecho *e, struct counted *c)
+{
+	char	*log, *p, *last = NULL;
+
+	ck_assert_ptr_nonnull(log = evecho_log(e));
+	for (p = log; (p = strstr(p, "stats: ")) != NULL; p++)
+		last = p;
+	ck_assert_ptr_nonnull(last);
+	ck_assert_msg(sscanf(last, "stats: %u open, %llu accepted; ended %llu "
+	    "client, %llu reset, %llu idle, %llu error, %llu shutdown; %lu "
+	    "refused per host; %llu B in, %llu B out;", &c->open,
+	    &c->accepted, &c->client, &c->reset, &c->idle, &c->error,
+	    &c->shutdown, &c->refused, &c->in, &c->out) == 10,
+	    "cannot read: %.300s", last);
+	free(log);
+}
+
+/*
+ * Three clients echo and close, one resets, one idles out, and from a
+ * second host three are served and a fourth refused at the cap: SIGUSR1
+ * then says exactly that, and every byte in came back out.
+ */
+START_TEST(test_sigusr1_counts)
+{
+	static const char *const args[] = { "-v", "-t", "0.3",
+	    "--max-conns-per-host", "3", "-l", "127.0.0.1:0", NULL };
+	struct linger	 rst = { 1, 0 };
+	struct evecho	 e;
+	struct counted	 c;
+	unsigned char	 b;
+	int		 fd, held[3], i;
+	size_t		 in = 0;
+
+	evecho_must_start(&e, args);
+	for (i = 0; i < 3; i++) {	/* echoed, then closed by the client */
+		fd = connect_from("127.0.0.1", e.port);
+		echo_on(fd, 1000 * (size_t)(i + 1), (uint32_t)i);
+		in += 1000 * (size_t)(i + 1);
+		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+		ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
+		close(fd);
+	}
+	fd = connect_from("127.0.0.1", e.port);	/* reset */
+	echo_on(fd, 500, 7);
+	in += 500;
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
+	    sizeof rst), 0);
+	close(fd);
+	fd = connect_from("127.0.0.1", e.port);	/* idles out */
+	echo_on(fd, 10, 8);
+	in += 10;
+	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
+	close(fd);
+	for (i = 0; i < 3; i++) {		/* a second host, at its cap */
+		held[i] = connect_from("127.0.0.2", e.port);
+		echo_on(held[i], 1, 9);
+		in += 1;
+	}
+	fd = connect_from("127.0.0.2", e.port);
+	ck_assert_int_eq(wait_readable(fd, IO_TIMEOUT_MS), 1);
+	ck_assert_int_le(recv(fd, &b, 1, 0), 0);
+	close(fd);
+	for (i = 0; i < 3; i++)
+		close(held[i]);
+	/* Every close seen, then asked. */
+	ck_assert_int_eq(evecho_wait_log_count(&e, " closed (", 8,
+	    IO_TIMEOUT_MS), 8);
+	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
+	last_stats(&e, &c);
+	ck_assert_uint_eq(c.open, 0);
+	ck_assert_uint_eq(c.accepted, 8);
+	ck_assert_uint_eq(c.client, 6);
+	ck_assert_uint_eq(c.reset, 1);
+	ck_assert_uint_eq(c.idle, 1);
+	ck_assert_uint_eq(c.error, 0);
+	ck_assert_uint_eq(c.shutdown, 0);
+	ck_assert_uint_eq(c.refused, 1);
+	ck_assert_uint_eq(c.in, in);
+	ck_assert_uint_eq(c.out, in);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * --stats-interval logs the line by itself; a connection still open at
+ * SIGTERM ends as a shutdown, and echo bigger than the socket takes at
+ * once is counted out as the queue drains.
+ */
+START_TEST(test_stats_interval)
+{
+	static const char *const args[] = { "--stats-interval", "0.2", "-l",
+	    "127.0.0.1:0", NULL };
+	struct evecho	 e;
+	struct counted	 c;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	ck_assert_int_ne(fd = tcp_connect_buffers(e.addrs[0], 4096, 4096),
+	    -1);
+	echo_on(fd, 4 << 20, 11);
+	ck_assert_int_eq(evecho_wait_log_count(&e, "stats: ", 3, 5000), 3);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
+	close(fd);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	/* The last line, at exit, has the drained connection too. */
+	last_stats(&e, &c);
+	ck_assert_uint_eq(c.open, 0);
+	ck_assert_uint_eq(c.shutdown, 1);
+	ck_assert_uint_eq(c.accepted, 1);
+	ck_assert_uint_eq(c.in, 4 << 20);
+	ck_assert_uint_eq(c.out, 4 << 20);
+	evecho_stop(&e);
+}
+END_TEST
+
+static Suite *
+stats_suite(void)
+{
+	Suite	*s = suite_create("stats");
+	TCase	*tc = tcase_create("stats");
+
+	tcase_set_timeout(tc, 60);
+	harness_add_test(tc, test_sigusr1_counts);
+	harness_add_test(tc, test_stats_interval);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	return (harness_run(stats_suite()));
+}
