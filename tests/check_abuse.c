@@ -322,24 +322,6 @@ START_TEST(test_budget_default)
 }
 END_TEST
 
-/* Connect to port on 127.0.0.1 from the loopback address src. */
-static int
-connect_from(const char *src, int port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd;
-
-	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	sin.sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return (fd);
-}
-
 /* One byte there and back: 0, or -1 if the connection is closed. */
 static int
 ping(int fd, unsigned char b)
@@ -372,11 +354,11 @@ START_TEST(test_per_host_cap)
 	ck_assert_int_eq(evecho_wait_log(&e, "connections, 3 per host,", 0),
 	    0);
 	for (i = 0; i < 3; i++) {
-		fds[i] = connect_from("127.0.0.1", e.port);
+		fds[i] = tcp_connect_from("127.0.0.1", e.port);
 		ck_assert_int_eq(ping(fds[i], (unsigned char)i), 0);
 	}
 	for (i = 0; i < 6; i++) {	/* refused at once, every time */
-		extra = connect_from("127.0.0.1", e.port);
+		extra = tcp_connect_from("127.0.0.1", e.port);
 		t0 = now_ms();
 		b = 'x';
 		send_all(extra, &b, 1, IO_TIMEOUT_MS);
@@ -397,12 +379,12 @@ START_TEST(test_per_host_cap)
 	ck_assert_int_eq(evecho_log_count(&e, "refused: its host is at "
 	    "--max-conns-per-host"), 5);
 	/* Another host, 127.0.0.2, has room of its own. */
-	extra = connect_from("127.0.0.2", e.port);
+	extra = tcp_connect_from("127.0.0.2", e.port);
 	ck_assert_int_eq(ping(extra, 'y'), 0);
 	/* A connection closed makes room for its host. */
 	close(fds[0]);
 	for (i = 0; i < 100; i++) {	/* until evecho has seen the close */
-		fds[0] = connect_from("127.0.0.1", e.port);
+		fds[0] = tcp_connect_from("127.0.0.1", e.port);
 		if (ping(fds[0], 'z') == 0)
 			break;
 		close(fds[0]);
@@ -440,9 +422,9 @@ START_TEST(test_per_host_warnings_summarised)
 	evecho_must_start(&e, args);
 	for (i = 0; i < 5; i++) {
 		snprintf(src, sizeof src, "127.0.0.%d", i + 2);
-		kept[i] = connect_from(src, e.port);
+		kept[i] = tcp_connect_from(src, e.port);
 		ck_assert_int_eq(ping(kept[i], 'k'), 0);
-		extra = connect_from(src, e.port);
+		extra = tcp_connect_from(src, e.port);
 		ck_assert_msg(wait_readable(extra, 2000) == 1, "a connection "
 		    "over the cap was left open");
 		ck_assert_msg(recv(extra, &b, 1, 0) <= 0, "served over the "

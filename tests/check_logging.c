@@ -522,8 +522,13 @@ START_TEST(test_log_stalled_reader)
 
 	rfd = start_on_pipe(&e, addr, sizeof addr);
 	n = pingpong(addr, want, 20000);
+	/*
+	 * A pipe is full when its pages are, and a page may be part empty,
+	 * so its byte count proves little past half; the lines lost, below,
+	 * prove the stall.
+	 */
 	ck_assert_int_eq(ioctl(rfd, FIONREAD, &queued), 0);
-	ck_assert_msg(queued >= 60000, "the pipe holds %d bytes: not full",
+	ck_assert_msg(queued >= 32768, "the pipe holds %d bytes: not full",
 	    queued);
 	ck_assert_msg(n == want, "only %ld messages echoed in 20 s with the "
 	    "log stalled", n);

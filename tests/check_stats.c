@@ -21,24 +21,6 @@
 
 #define IO_TIMEOUT_MS	30000
 
-/* Connect to port on 127.0.0.1 from the loopback address src. */
-static int
-connect_from(const char *src, int port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd;
-
-	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	sin.sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return (fd);
-}
-
 /* len bytes there and back on fd, checked. */
 static void
 echo_on(int fd, size_t len, uint32_t seed)
@@ -93,30 +75,30 @@ START_TEST(test_sigusr1_counts)
 
 	evecho_must_start(&e, args);
 	for (i = 0; i < 3; i++) {	/* echoed, then closed by the client */
-		fd = connect_from("127.0.0.1", e.port);
+		fd = tcp_connect_from("127.0.0.1", e.port);
 		echo_on(fd, 1000 * (size_t)(i + 1), (uint32_t)i);
 		in += 1000 * (size_t)(i + 1);
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 		ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 		close(fd);
 	}
-	fd = connect_from("127.0.0.1", e.port);	/* reset */
+	fd = tcp_connect_from("127.0.0.1", e.port);	/* reset */
 	echo_on(fd, 500, 7);
 	in += 500;
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
 	    sizeof rst), 0);
 	close(fd);
-	fd = connect_from("127.0.0.1", e.port);	/* idles out */
+	fd = tcp_connect_from("127.0.0.1", e.port);	/* idles out */
 	echo_on(fd, 10, 8);
 	in += 10;
 	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 	close(fd);
 	for (i = 0; i < 3; i++) {		/* a second host, at its cap */
-		held[i] = connect_from("127.0.0.2", e.port);
+		held[i] = tcp_connect_from("127.0.0.2", e.port);
 		echo_on(held[i], 1, 9);
 		in += 1;
 	}
-	fd = connect_from("127.0.0.2", e.port);
+	fd = tcp_connect_from("127.0.0.2", e.port);
 	ck_assert_int_eq(wait_readable(fd, IO_TIMEOUT_MS), 1);
 	ck_assert_int_le(recv(fd, &b, 1, 0), 0);
 	close(fd);

@@ -431,6 +431,27 @@ bind_dev(const char *dir)
 	return (mount(dir, "/dev", NULL, MS_BIND | MS_REC, NULL));
 }
 
+/*
+ * A TCP connection to port on 127.0.0.1 from the loopback address src
+ * (127.0.0.2, say), as from another host; the test fails if it cannot.
+ */
+int
+tcp_connect_from(const char *src, int port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	sin.sin_port = htons((uint16_t)port);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return (fd);
+}
+
 /* Start evecho in the background, its output to a log file we can read. */
 int
 evecho_spawn(struct evecho *e, const char *const *args,
