@@ -68,6 +68,8 @@ static const char *const backends[] = { "epoll", "poll", "select", NULL };
 
 static enum config_action
 		add_listen(struct config *, const char *, char *, size_t);
+static int	parse_seconds_flag(const char *, const char *, const char *,
+		    unsigned *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -198,14 +200,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			cfg->uppercase = 1;
 			break;
 		case 't':
-			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
-			    &cfg->idle_timeout_ms) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--idle-timeout: expected seconds from 0 to "
-				    "%d, such as 30 or 0.5", optarg,
-				    CONFIG_SECONDS_MAX);
+			if (parse_seconds_flag("--idle-timeout", "30", optarg,
+			    &cfg->idle_timeout_ms, err, errlen) == -1)
 				goto fail;
-			}
 			break;
 		case 'm':
 			if (config_parse_uint(optarg, 1, CONFIG_MAX_CONNS_MAX,
@@ -250,24 +247,14 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			cfg->max_conns_per_host = (unsigned)value;
 			break;
 		case OPT_DRAIN_TIMEOUT:
-			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
-			    &cfg->drain_timeout_ms) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--drain-timeout: expected seconds from 0 to "
-				    "%d, such as 5 or 0.5", optarg,
-				    CONFIG_SECONDS_MAX);
+			if (parse_seconds_flag("--drain-timeout", "5", optarg,
+			    &cfg->drain_timeout_ms, err, errlen) == -1)
 				goto fail;
-			}
 			break;
 		case OPT_STATS_INTERVAL:
-			if (config_parse_seconds(optarg, CONFIG_SECONDS_MAX,
-			    &cfg->stats_interval_ms) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--stats-interval: expected seconds from 0 "
-				    "to %d, such as 60 or 0.5", optarg,
-				    CONFIG_SECONDS_MAX);
+			if (parse_seconds_flag("--stats-interval", "60", optarg,
+			    &cfg->stats_interval_ms, err, errlen) == -1)
 				goto fail;
-			}
 			break;
 		case OPT_THREADS:
 			if (config_parse_uint(optarg, 1, CONFIG_THREADS_MAX,
@@ -391,6 +378,22 @@ config_free(struct config *cfg)
 	cfg->nlisten = 0;
 	free(cfg->log_file);
 	cfg->log_file = NULL;
+}
+
+/*
+ * The value of a flag in seconds into *ms; on error, the sentence for it,
+ * with example as the sort of value the flag expects.
+ */
+static int
+parse_seconds_flag(const char *flag, const char *example, const char *value,
+    unsigned *ms, char *err, size_t errlen)
+{
+	if (config_parse_seconds(value, CONFIG_SECONDS_MAX, ms) == 0)
+		return (0);
+	snprintf(err, errlen, "invalid value '%s' for %s: expected seconds "
+	    "from 0 to %d, such as %s or 0.5", value, flag, CONFIG_SECONDS_MAX,
+	    example);
+	return (-1);
 }
 
 /* Parse one -l argument and append it: CONFIG_RUN, or what failed. */
