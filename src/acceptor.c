@@ -20,13 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "config.h"
 #include "hostcap.h"
 #include "acceptor.h"
@@ -36,6 +36,7 @@
 #define ACCEPT_BACKOFF_SEC	1	/* pause after EMFILE and the like */
 #define LIMIT_WARN_INTERVAL	60	/* seconds between limit warnings */
 
+static int	acceptor_take(evutil_socket_t, void *, char *, size_t);
 static int	acceptor_add(struct acceptor *, evutil_socket_t, char *,
 		    size_t);
 static int	acceptor_admit(struct acceptor *, evutil_socket_t,
@@ -45,6 +46,7 @@ static void	acceptor_accept_cb(struct evconnlistener *, evutil_socket_t,
 static void	acceptor_error_cb(struct evconnlistener *, void *);
 static void	acceptor_backoff_cb(evutil_socket_t, short, void *);
 static void	acceptor_close(struct acceptor *);
+static void	acceptor_time_limit(struct acceptor *, int);
 
 /*
  * Prepare an acceptor on base, with no listener yet.  nconns is the count
@@ -77,69 +79,23 @@ acceptor_init(struct acceptor *acc, const struct config *cfg,
 }
 
 /*
- * Listen on every address spec resolves to.  For the wildcard, a family
- * the system does not support (no IPv6) is skipped as long as another
- * family works.  Listeners stay disabled until acceptor_start().  Returns
- * EX_OK or the exit status for the failure, with err set.
+ * Listen on every address spec resolves to (net_listen_spec()).
+ * Listeners stay disabled until acceptor_start().  Returns EX_OK or the
+ * exit status for the failure, with err set.
  */
 int
 acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
     char *err, size_t errlen)
 {
-	struct evutil_addrinfo	*res, *ai, *prev;
-	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
-	char			 why[256];
-	size_t			 opened = 0;
-	int			 fd, status = EX_OK;
+	return (net_listen_spec(spec, acc->cfg->backlog, acceptor_take, acc,
+	    err, errlen));
+}
 
-	switch (addr_resolve(spec, &res, err, errlen)) {
-	case ADDR_OK:
-		break;
-	case ADDR_NOHOST:
-		return (EX_NOHOST);
-	case ADDR_TEMPFAIL:
-		return (EX_TEMPFAIL);
-	default:
-		return (EX_OSERR);
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		/* Resolvers may list an address twice; bind it once. */
-		for (prev = res; prev != ai; prev = prev->ai_next) {
-			if (prev->ai_addrlen == ai->ai_addrlen &&
-			    memcmp(prev->ai_addr, ai->ai_addr,
-			    ai->ai_addrlen) == 0)
-				break;
-		}
-		if (prev != ai)
-			continue;
-
-		addr_format(ai->ai_addr, what, sizeof what);
-		fd = net_listen(ai->ai_addr, (socklen_t)ai->ai_addrlen,
-		    acc->cfg->backlog, why, sizeof why);
-		if (fd == -1) {
-			if (errno == EAFNOSUPPORT && spec->host[0] == '\0')
-				continue;
-			status = (errno == EACCES || errno == EPERM) ?
-			    EX_NOPERM : EX_OSERR;
-			snprintf(err, errlen, "cannot listen on %s: %s", what,
-			    why);
-			goto done;
-		}
-		if (acceptor_add(acc, fd, err, errlen) == -1) {
-			status = EX_OSERR;
-			goto done;
-		}
-		opened++;
-	}
-	if (opened == 0) {
-		addr_spec_format(spec, what, sizeof what);
-		snprintf(err, errlen, "cannot listen on %s: no usable address",
-		    what);
-		status = EX_OSERR;
-	}
-done:
-	evutil_freeaddrinfo(res);
-	return (status);
+/* net_listen_spec() hands over each listening socket. */
+static int
+acceptor_take(evutil_socket_t fd, void *arg, char *err, size_t errlen)
+{
+	return (acceptor_add(arg, fd, err, errlen));
 }
 
 /*
@@ -225,6 +181,7 @@ acceptor_update(struct acceptor *acc)
 	}
 	acc->accepting = want;
 
+	acceptor_time_limit(acc, !want && !acc->stopped && !acc->backoff);
 	if (!want && !acc->stopped && !acc->backoff) {
 		time_t now = time(NULL);
 
@@ -242,6 +199,23 @@ acceptor_update(struct acceptor *acc)
 		acc->paused_once = 1;
 }
 
+/* Count and time the pauses at --max-conns, for the stats. */
+static void
+acceptor_time_limit(struct acceptor *acc, int at_limit)
+{
+	uint64_t	 since = stats_get(&acc->stats.limit_paused_since_ms);
+	uint64_t	 now = clock_coarse_ms();
+
+	if (at_limit && since == 0) {
+		stats_add(&acc->stats.limit_pauses, 1);
+		stats_set(&acc->stats.limit_paused_since_ms, now > 0 ? now : 1);
+	} else if (!at_limit && since != 0) {
+		stats_add(&acc->stats.limit_paused_ms, now > since ?
+		    now - since : 0);
+		stats_set(&acc->stats.limit_paused_since_ms, 0);
+	}
+}
+
 /*
  * Shutdown: close every listening socket, so that new clients are refused
  * rather than left in a backlog nobody will read.  The listeners' records
@@ -251,15 +225,10 @@ void
 acceptor_stop(struct acceptor *acc)
 {
 	acc->stopped = 1;
+	acceptor_time_limit(acc, 0);
 	acceptor_close(acc);
 }
 
-/* Connections refused so far for --max-conns-per-host. */
-unsigned long
-acceptor_refused(const struct acceptor *acc)
-{
-	return (hostcap_refused_total(acc->hosts));
-}
 
 /* Free everything; no connection may still refer to a listener. */
 void
@@ -307,6 +276,7 @@ acceptor_admit(struct acceptor *acc, evutil_socket_t fd,
 	case HOSTCAP_OK:
 		return (0);
 	case HOSTCAP_FULL:
+		stats_add(&acc->stats.refused_per_host, 1);
 		/* Once a minute per host, and once per flood for them all. */
 		if (hostcap_should_warn(*host, time(NULL)) &&
 		    log_flood_pass(&acc->host_warnings, &held)) {
@@ -379,7 +349,7 @@ acceptor_error_cb(struct evconnlistener *lev, void *arg)
 	char			 note[80];
 
 	(void)lev;
-	acc->accept_failures++;
+	stats_add(&acc->stats.accept_errors, 1);
 	if (log_flood_pass(&acc->accept_errors, &held))
 		log_error("accept on %s failed: %s; pausing accepts for %d "
 		    "s%s", l->name, evutil_socket_error_to_string(err),

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "stats.h"
 
 struct acceptor;
 struct addr_spec;
@@ -69,7 +70,7 @@ struct acceptor {
 	int			 stopped;	/* no more accepting, ever */
 	time_t			 limit_warned;	/* last limit warning */
 	struct log_flood	 accept_errors;	/* lines, summarised */
-	unsigned long		 accept_failures;	/* accept(2) errors */
+	struct stats_accept	 stats;		/* read by any thread */
 	struct log_flood	 host_warnings;
 	struct log_flood	 oom_errors;
 };
@@ -82,8 +83,6 @@ int	acceptor_listen(struct acceptor *, const struct addr_spec *, char *,
 void	acceptor_start(struct acceptor *, unsigned);
 void	acceptor_update(struct acceptor *);
 void	acceptor_stop(struct acceptor *);
-unsigned long
-	acceptor_refused(const struct acceptor *);
 void	acceptor_free(struct acceptor *);
 
 #endif /* EVECHO_ACCEPTOR_H */

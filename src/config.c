@@ -31,7 +31,8 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
-	OPT_STATS_INTERVAL
+	OPT_STATS_INTERVAL,
+	OPT_METRICS
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "syslog",		no_argument,		NULL, OPT_SYSLOG },
 	{ "syslog-facility",	required_argument,	NULL,
 	    OPT_SYSLOG_FACILITY },
+	{ "metrics",		required_argument,	NULL, OPT_METRICS },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -82,7 +84,8 @@ config_usage(FILE *fp)
 "              [-t seconds] [--drain-timeout seconds] [--max-conns-per-host n]\n"
 "              [--max-memory bytes] [--max-queue bytes] [--threads n]\n"
 "              [--log-file path | --syslog] [--log-format text|json]\n"
-"              [--stats-interval seconds] [--syslog-facility name]\n"
+"              [--metrics address] [--stats-interval seconds]\n"
+"              [--syslog-facility name]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -113,6 +116,9 @@ config_usage(FILE *fp)
 "                             to receive their echo (default %d)\n"
 "      --stats-interval SECS  log a line of counters every SECS, as SIGUSR1\n"
 "                             does (default 0: off)\n"
+"      --metrics ADDR         serve GET /metrics (Prometheus) and /healthz\n"
+"                             over HTTP on ADDR, given as for -l (default\n"
+"                             port %d; default: off)\n"
 "      --threads N            worker threads, each with its own event loop\n"
 "                             (default: the number of online CPUs, here %u)\n"
 "  -v, --verbose              more log detail: -v a line per connection,\n"
@@ -133,7 +139,7 @@ config_usage(FILE *fp)
 	    CONFIG_DEFAULT_IDLE_MS / 1000, FDLIMIT_SPARE,
 	    config_format_size(budget_default_limit(what, sizeof what), mem,
 	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
-	    config_default_threads());
+	    CONFIG_DEFAULT_METRICS_PORT, config_default_threads());
 }
 
 /*
@@ -148,6 +154,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	enum config_action	 action = CONFIG_RUN;
 	enum config_action	 failure = CONFIG_ERROR, listened;
 	unsigned long		 value;
+	char			 why[256];
 	int			 ch, quiet = 0, verbose = 0;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -302,6 +309,14 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			/* FALLTHROUGH */
 		case OPT_SYSLOG:
 			cfg->syslog = 1;
+			break;
+		case OPT_METRICS:
+			if (addr_parse(optarg, CONFIG_DEFAULT_METRICS_PORT,
+			    &cfg->metrics, why, sizeof why) == -1) {
+				snprintf(err, errlen, "--metrics: %s", why);
+				goto fail;
+			}
+			cfg->metrics_on = 1;
 			break;
 		case 'v':
 			verbose++;

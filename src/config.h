@@ -17,6 +17,7 @@
 #define CONFIG_DEFAULT_IDLE_MS		(300 * 1000)
 #define CONFIG_DEFAULT_MAX_QUEUE	(1024 * 1024)
 #define CONFIG_DEFAULT_DRAIN_MS		(5 * 1000)
+#define CONFIG_DEFAULT_METRICS_PORT	9777
 
 #define CONFIG_BACKLOG_MAX		65535
 #define CONFIG_MAX_CONNS_MAX		10000000
@@ -44,6 +45,8 @@ struct config {
 	char			*log_file;	/* --log-file; NULL: none */
 	int			 syslog;	/* --syslog */
 	int			 syslog_facility;	/* LOG_DAEMON... */
+	struct addr_spec	 metrics;	/* --metrics, if metrics_on */
+	int			 metrics_on;
 };
 
 enum config_action {

@@ -62,6 +62,7 @@ static void	conn_resume(struct conn *);
 static void	conn_unpromise(struct conn *);
 static void	conn_finish(struct conn *);
 static void	conn_flushed(struct conn *);
+static uint64_t	conn_acked(const struct conn *);
 static int	conn_start_reading(struct conn *);
 static void	conn_sent_cb(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
@@ -141,6 +142,22 @@ conn_pending(const struct conn *c)
 }
 
 /*
+ * Of the echo handed to the kernel, what the client acknowledged: the
+ * bytes it surely has.  The kernel counts our FIN too, hence the cap; where
+ * it cannot say, what it was handed stands in.
+ */
+static uint64_t
+conn_acked(const struct conn *c)
+{
+	struct net_progress	 p;
+	uint64_t		 written = c->bytes_in - conn_pending(c);
+
+	if (net_progress(c->fd, &p) == -1)
+		return (written);
+	return (p.acked < written ? p.acked : written);
+}
+
+/*
  * Free the connection now, whatever it still holds, and tell the worker.
  * Safe from any of its own callbacks: libevent touches neither the read
  * event nor the bufferevent after a callback returns.
@@ -151,6 +168,7 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	struct worker	*w = c->worker;
 
 	stats_add(&w->stats.ended[end], 1);
+	stats_add(&w->stats.bytes_acked, conn_acked(c));
 	if (log_enabled(LOGLV_CONN)) {
 		char			 peer[ADDR_STRLEN];
 		struct log_fields	 f = { .event = "closed", .peer =

@@ -28,12 +28,13 @@ static int	fdlimit_fit_select(struct fdlimit *, struct rlimit *, unsigned,
 /*
  * Fix the connection limit: the explicit max_conns (raising the soft
  * open-file limit if it must), or what the limit leaves after the reserve
- * (0).  With select, every descriptor must stay below FD_SETSIZE.
- * Returns 0, or -1 with err set.
+ * (0): the descriptors open now, FDLIMIT_SPARE, and extra for others to
+ * open while serving.  With select, every descriptor must stay below
+ * FD_SETSIZE.  Returns 0, or -1 with err set.
  */
 int
-fdlimit_fix(struct fdlimit *lim, unsigned max_conns, int select_backend,
-    char *err, size_t errlen)
+fdlimit_fix(struct fdlimit *lim, unsigned max_conns, unsigned extra,
+    int select_backend, char *err, size_t errlen)
 {
 	struct rlimit	 rl;
 	rlim_t		 reserve, need;
@@ -44,7 +45,8 @@ fdlimit_fix(struct fdlimit *lim, unsigned max_conns, int select_backend,
 		    strerror(errno));
 		return (-1);
 	}
-	reserve = (rlim_t)lim->open_fds + FDLIMIT_SPARE;
+	lim->extra = extra;
+	reserve = (rlim_t)lim->open_fds + FDLIMIT_SPARE + extra;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		snprintf(err, errlen, "getrlimit RLIMIT_NOFILE: %s",
 		    strerror(errno));
@@ -67,7 +69,7 @@ fdlimit_fix(struct fdlimit *lim, unsigned max_conns, int select_backend,
 			    "leaves no room for connections: evecho holds %ld "
 			    "descriptors and keeps %d spare; raise it with "
 			    "ulimit -n", (unsigned long long)rl.rlim_cur,
-			    lim->open_fds, FDLIMIT_SPARE);
+			    lim->open_fds, FDLIMIT_SPARE + (int)extra);
 			return (-1);
 		}
 		lim->max_conns = (unsigned)(cur - reserve);
@@ -82,7 +84,7 @@ fdlimit_fix(struct fdlimit *lim, unsigned max_conns, int select_backend,
 			    "the hard limit is %llu; raise it (ulimit -Hn) or "
 			    "lower --max-conns", max_conns,
 			    (unsigned long long)need, lim->open_fds,
-			    FDLIMIT_SPARE, (unsigned long long)rl.rlim_max);
+			    FDLIMIT_SPARE + (int)extra, (unsigned long long)rl.rlim_max);
 			return (-1);
 		}
 		rl.rlim_cur = need;
@@ -118,7 +120,8 @@ fdlimit_fit_select(struct fdlimit *lim, struct rlimit *rl, unsigned max_conns,
 		    "FD_SETSIZE (%d) descriptors and evecho holds %ld and "
 		    "keeps %d spare; use --backend poll or epoll", max_conns,
 		    (unsigned long long)(cap > reserve ? cap - reserve : 0),
-		    FD_SETSIZE, lim->open_fds, FDLIMIT_SPARE);
+		    FD_SETSIZE, lim->open_fds,
+		    (int)(reserve - (rlim_t)lim->open_fds));
 		return (-1);
 	}
 	if (rl->rlim_cur == RLIM_INFINITY || rl->rlim_cur > cap) {

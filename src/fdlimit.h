@@ -16,12 +16,14 @@
 struct fdlimit {
 	unsigned	 max_conns;	/* the connection limit */
 	long		 open_fds;	/* open when it was fixed */
+	unsigned	 extra;		/* kept for others: metrics clients */
 	unsigned long	 nofile;	/* the soft open-file limit then */
 	int		 raised;	/* the soft limit had to be raised */
 	int		 lowered;	/* ... or lowered, for select */
 };
 
-int	fdlimit_fix(struct fdlimit *, unsigned, int, char *, size_t);
+int	fdlimit_fix(struct fdlimit *, unsigned, unsigned, int, char *,
+	    size_t);
 long	fdlimit_open_fds(void);
 
 #endif /* EVECHO_FDLIMIT_H */

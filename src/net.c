@@ -16,11 +16,79 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/util.h>
 
+#include "addr.h"
 #include "net.h"
+
+/*
+ * Listen on every address spec resolves to, handing each socket to take(),
+ * which owns it from then on.  For the wildcard, a family the system does
+ * not support (no IPv6) is skipped as long as another family works.
+ * Returns EX_OK or the exit status for the failure, with err set.
+ */
+int
+net_listen_spec(const struct addr_spec *spec, int backlog,
+    net_take_fn take, void *arg, char *err, size_t errlen)
+{
+	struct evutil_addrinfo	*res, *ai, *prev;
+	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
+	char			 why[256];
+	size_t			 opened = 0;
+	int			 fd, status = EX_OK;
+
+	switch (addr_resolve(spec, &res, err, errlen)) {
+	case ADDR_OK:
+		break;
+	case ADDR_NOHOST:
+		return (EX_NOHOST);
+	case ADDR_TEMPFAIL:
+		return (EX_TEMPFAIL);
+	default:
+		return (EX_OSERR);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		/* Resolvers may list an address twice; bind it once. */
+		for (prev = res; prev != ai; prev = prev->ai_next) {
+			if (prev->ai_addrlen == ai->ai_addrlen &&
+			    memcmp(prev->ai_addr, ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				break;
+		}
+		if (prev != ai)
+			continue;
+
+		addr_format(ai->ai_addr, what, sizeof what);
+		fd = net_listen(ai->ai_addr, (socklen_t)ai->ai_addrlen,
+		    backlog, why, sizeof why);
+		if (fd == -1) {
+			if (errno == EAFNOSUPPORT && spec->host[0] == '\0')
+				continue;
+			status = (errno == EACCES || errno == EPERM) ?
+			    EX_NOPERM : EX_OSERR;
+			snprintf(err, errlen, "cannot listen on %s: %s", what,
+			    why);
+			goto done;
+		}
+		if (take(fd, arg, err, errlen) == -1) {
+			status = EX_OSERR;
+			goto done;
+		}
+		opened++;
+	}
+	if (opened == 0) {
+		addr_spec_format(spec, what, sizeof what);
+		snprintf(err, errlen, "cannot listen on %s: no usable address",
+		    what);
+		status = EX_OSERR;
+	}
+done:
+	evutil_freeaddrinfo(res);
+	return (status);
+}
 
 /*
  * Open a non-blocking, close-on-exec TCP socket listening on sa.

@@ -16,7 +16,14 @@ struct net_progress {
 	int		 in_flight;	/* bytes sent or queued, not acknowledged */
 };
 
+struct addr_spec;
+
+/* Takes a listening socket, owning it from then on; 0, or -1 and err. */
+typedef int	(*net_take_fn)(int, void *, char *, size_t);
+
 int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
+int	net_listen_spec(const struct addr_spec *, int, net_take_fn, void *,
+	    char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);
 int	net_progress(int, struct net_progress *);

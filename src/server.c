@@ -28,11 +28,13 @@
 
 #include "backend.h"
 #include "budget.h"
+#include "clock.h"
 #include "config.h"
 #include "fdlimit.h"
 #include "acceptor.h"
 #include "log.h"
 #include "mailbox.h"
+#include "metrics.h"
 #include "server.h"
 #include "stats.h"
 #include "worker.h"
@@ -55,17 +57,21 @@ struct server {
 	struct acceptor		 acceptor;
 	int			 acceptor_ready;
 	struct fdlimit		 limits;
+	struct metrics		 metrics;	/* --metrics */
+	int			 metrics_ready;
 	struct event		*sigint_ev;
 	struct event		*sigterm_ev;
 	struct event		*sighup_ev;
 	struct event		*sigusr1_ev;
 	struct event		*stats_timer;	/* --stats-interval */
 	struct event		*drain_timer;	/* ends the drain */
-	int			 stopping;	/* a signal asked us to stop */
+	atomic_int		 stopping;	/* a signal asked us to stop */
 	int			 failed;	/* a worker's loop failed */
 };
 
 static int	server_new_workers(struct server *, char *, size_t);
+static int	server_open_metrics(struct server *, char *, size_t);
+static void	server_gather(struct stats_report *, void *);
 static int	server_set_signals(struct server *, char *, size_t);
 static int	server_fix_limits(struct server *, char *, size_t);
 static int	server_start_workers(struct server *, char *, size_t);
@@ -142,7 +148,8 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		    err, errlen)) != EX_OK)
 			goto fail;
 	}
-	if ((status = server_new_workers(srv, err, errlen)) != EX_OK)
+	if ((status = server_new_workers(srv, err, errlen)) != EX_OK ||
+	    (status = server_open_metrics(srv, err, errlen)) != EX_OK)
 		goto fail;
 	status = EX_OSERR;
 	if (server_set_signals(srv, err, errlen) == -1 ||
@@ -164,16 +171,17 @@ fail:
 int
 server_run(struct server *srv)
 {
-	unsigned long	 refused;
+	uint64_t	 refused;
 
 	if (event_base_dispatch(srv->base) == -1) {
 		log_error("event loop failed: %s; closing every connection "
 		    "and exiting", strerror(errno));
 		return (EX_SOFTWARE);
 	}
-	if ((refused = acceptor_refused(&srv->acceptor)) > 0)
-		log_msg(LOGLV_INFO, "refused %lu connection%s over "
-		    "--max-conns-per-host", refused, refused == 1 ? "" : "s");
+	if ((refused = stats_get(&srv->acceptor.stats.refused_per_host)) > 0)
+		log_msg(LOGLV_INFO, "refused %llu connection%s over "
+		    "--max-conns-per-host", (unsigned long long)refused,
+		    refused == 1 ? "" : "s");
 	if (srv->cfg->stats_interval_ms > 0)
 		server_stats_cb(-1, 0, srv);	/* the final count */
 	if (srv->failed)
@@ -193,6 +201,8 @@ server_free(struct server *srv)
 
 	if (srv == NULL)
 		return;
+	if (srv->metrics_ready)		/* it reads the workers' counters */
+		metrics_free(&srv->metrics);
 	server_post_all(srv, WORKER_CLOSE_ALL);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
@@ -266,6 +276,34 @@ server_new_workers(struct server *srv, char *err, size_t errlen)
 }
 
 /*
+ * --metrics: its listener and event loop, open before the limits are
+ * fixed, so that its descriptors count among those evecho holds.
+ */
+static int
+server_open_metrics(struct server *srv, char *err, size_t errlen)
+{
+	const struct config	*cfg = srv->cfg;
+	struct prom_build	 build;
+
+	if (!cfg->metrics_on)
+		return (EX_OK);
+	build.version = PACKAGE_VERSION;
+	build.libevent = event_get_version();
+	build.backend = event_base_get_method(srv->base);
+	build.threads = srv->nworkers;
+	srv->metrics_ready = 1;		/* metrics_free() undoes a failure */
+	return (metrics_open(&srv->metrics, &cfg->metrics, cfg->backend,
+	    &build, server_gather, srv, err, errlen));
+}
+
+/* For the metrics thread: every counter, as server_report() reads it. */
+static void
+server_gather(struct stats_report *r, void *arg)
+{
+	server_report(arg, r);
+}
+
+/*
  * SIGINT and SIGTERM start the drain, on this loop; SIGHUP reopens the
  * log; SIGUSR1, and every --stats-interval, logs the counters.
  */
@@ -315,8 +353,9 @@ server_fix_limits(struct server *srv, char *err, size_t errlen)
 {
 	struct fdlimit	*lim = &srv->limits;
 
-	if (fdlimit_fix(lim, srv->cfg->max_conns, backend_is(srv->base,
-	    "select"), err, errlen) == -1)
+	if (fdlimit_fix(lim, srv->cfg->max_conns, srv->metrics_ready ?
+	    METRICS_CLIENTS : 0, backend_is(srv->base, "select"), err,
+	    errlen) == -1)
 		return (-1);
 	if (lim->lowered)
 		log_msg(LOGLV_INFO, "select backend: open-file limit lowered to "
@@ -329,8 +368,9 @@ server_fix_limits(struct server *srv, char *err, size_t errlen)
 }
 
 /*
- * Start the worker threads.  They block the signals evecho handles, so
- * that those reach the main thread, whose loop handles them.
+ * Start the worker threads, and the metrics thread.  They block the
+ * signals evecho handles, so that those reach the main thread, whose loop
+ * handles them.
  */
 static int
 server_start_workers(struct server *srv, char *err, size_t errlen)
@@ -353,6 +393,8 @@ server_start_workers(struct server *srv, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot start worker %u: %s", i,
 			    strerror(errno));
 	}
+	if (rc == 0 && srv->metrics_ready)
+		rc = metrics_start(&srv->metrics, err, errlen);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return (rc);
 }
@@ -364,14 +406,21 @@ server_log_ready(struct server *srv, const char *budget_source)
 	const struct config	*cfg = srv->cfg;
 	const struct fdlimit	*lim = &srv->limits;
 	char			 idle[32], mem[32], per_host[48] = "";
+	char			 extra[48] = "";
 	size_t			 i;
 
 	for (i = 0; i < srv->acceptor.nlisteners; i++)
 		log_msg(LOGLV_INFO, "listening on %s",
 		    srv->acceptor.listeners[i].name);
-	log_msg(LOGLV_INFO, "descriptors: %ld held by evecho, %d spare, %u for "
-	    "connections, of an open-file limit of %lu", lim->open_fds,
-	    FDLIMIT_SPARE, lim->max_conns, lim->nofile);
+	for (i = 0; srv->metrics_ready && i < srv->metrics.nnames; i++)
+		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
+		    srv->metrics.names[i]);
+	if (lim->extra > 0)
+		snprintf(extra, sizeof extra, ", %u for metrics clients",
+		    lim->extra);
+	log_msg(LOGLV_INFO, "descriptors: %ld held by evecho, %d spare%s, %u "
+	    "for connections, of an open-file limit of %lu", lim->open_fds,
+	    FDLIMIT_SPARE, extra, lim->max_conns, lim->nofile);
 	log_msg(LOGLV_INFO, "memory budget %s (%s) for queued echo",
 	    config_format_size(srv->group.budget.limit, mem, sizeof mem),
 	    budget_source);
@@ -499,14 +548,14 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	char		 limit[32];
 
 	(void)what;
-	if (srv->stopping) {
+	if (atomic_load(&srv->stopping)) {
 		log_warn("%s again: exiting at once", name);
 		log_stop();	/* that line, and what is queued, first */
 		signal(sig, SIG_DFL);
 		raise(sig);
 		_exit(EX_SOFTWARE);	/* not reached */
 	}
-	srv->stopping = 1;
+	atomic_store(&srv->stopping, 1);
 	acceptor_stop(&srv->acceptor);
 	n = atomic_load(&srv->group.nconns);
 	log_msg(LOGLV_INFO, "%s: stopped listening; draining %u connection%s "
@@ -540,22 +589,34 @@ server_sighup_cb(evutil_socket_t sig, short what, void *arg)
 static void
 server_stats_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct server		*srv = arg;
 	struct stats_report	 r;
-	unsigned		 i;
 
 	(void)sig;
 	(void)what;
-	memset(&r, 0, sizeof r);
-	for (i = 0; i < srv->nworkers; i++)
-		stats_sum(&r.sum, &srv->workers[i].stats);
-	r.open = atomic_load(&srv->group.nconns);
-	r.refused_per_host = acceptor_refused(&srv->acceptor);
-	r.accept_errors = srv->acceptor.accept_failures;
-	r.queued = budget_used(&srv->group.budget);
-	r.budget = srv->group.budget.limit;
-	r.log_lost = log_dropped();
+	server_report(arg, &r);
 	stats_log(&r);
+}
+
+/*
+ * Every counter as it stands, summed over the workers.  Any thread may
+ * call it once the server is open: it reads only atomics and what does
+ * not change while serving.
+ */
+void
+server_report(struct server *srv, struct stats_report *r)
+{
+	unsigned	 i;
+
+	memset(r, 0, sizeof *r);
+	for (i = 0; i < srv->nworkers; i++)
+		stats_sum(&r->sum, &srv->workers[i].stats);
+	r->open = atomic_load(&srv->group.nconns);
+	r->max_conns = srv->group.max_conns;
+	stats_read_accept(r, &srv->acceptor.stats, clock_coarse_ms());
+	r->queued = budget_used(&srv->group.budget);
+	r->budget = srv->group.budget.limit;
+	r->log_lost = log_dropped();
+	r->draining = atomic_load(&srv->stopping);
 }
 
 /* The drain took too long: cut off whoever is left. */

@@ -50,15 +50,32 @@ stats_sum(struct stats *sum, const struct stats *s)
 		stats_add(&sum->ended[i], stats_get(&s->ended[i]));
 	stats_add(&sum->bytes_in, stats_get(&s->bytes_in));
 	stats_add(&sum->bytes_out, stats_get(&s->bytes_out));
+	stats_add(&sum->bytes_acked, stats_get(&s->bytes_acked));
 	stats_add(&sum->pauses, stats_get(&s->pauses));
 	stats_add(&sum->memory_waits, stats_get(&s->memory_waits));
+}
+
+/* The acceptor's counts into r, a pause still going timed up to now_ms. */
+void
+stats_read_accept(struct stats_report *r, const struct stats_accept *a,
+    uint64_t now_ms)
+{
+	uint64_t	 since = stats_get(&a->limit_paused_since_ms);
+
+	r->refused_per_host = stats_get(&a->refused_per_host);
+	r->accept_errors = stats_get(&a->accept_errors);
+	r->limit_pauses = stats_get(&a->limit_pauses);
+	r->limit_paused_ms = stats_get(&a->limit_paused_ms);
+	if (since != 0 && now_ms > since)
+		r->limit_paused_ms += now_ms - since;
 }
 
 /*
  * One line of every counter, for SIGUSR1 and --stats-interval:
  * "stats: 3 open, 12 accepted; ended 8 client, 1 reset, 1 idle, 0 error,
- * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out; 0 pauses,
- * 0 memory waits; memory 224 of 5.9G; 0 accept errors; 0 log lines lost"
+ * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out, 1200 B acked;
+ * 0 pauses, 0 memory waits; memory 224 of 5.9G; 0 pauses at --max-conns
+ * (0.000 s); 0 accept errors; 0 log lines lost"
  */
 void
 stats_log(const struct stats_report *r)
@@ -76,17 +93,23 @@ stats_log(const struct stats_report *r)
 			break;
 		len += (size_t)n;
 	}
-	log_msg(LOGLV_INFO, "stats: %u open, %llu accepted; ended %s; %lu "
-	    "refused per host; %llu B in, %llu B out; %llu pauses, %llu "
-	    "memory waits; memory %s of %s; %lu accept errors; %llu log "
+	log_msg(LOGLV_INFO, "stats: %u open, %llu accepted; ended %s; %llu "
+	    "refused per host; %llu B in, %llu B out, %llu B acked; %llu "
+	    "pauses, %llu memory waits; memory %s of %s; %llu pauses at "
+	    "--max-conns (%llu.%03llu s); %llu accept errors; %llu log "
 	    "lines lost", r->open,
 	    (unsigned long long)stats_get(&r->sum.accepted), ended,
-	    r->refused_per_host,
+	    (unsigned long long)r->refused_per_host,
 	    (unsigned long long)stats_get(&r->sum.bytes_in),
 	    (unsigned long long)stats_get(&r->sum.bytes_out),
+	    (unsigned long long)stats_get(&r->sum.bytes_acked),
 	    (unsigned long long)stats_get(&r->sum.pauses),
 	    (unsigned long long)stats_get(&r->sum.memory_waits),
 	    config_format_size(r->queued, queued, sizeof queued),
 	    config_format_size(r->budget, budget, sizeof budget),
-	    r->accept_errors, (unsigned long long)r->log_lost);
+	    (unsigned long long)r->limit_pauses,
+	    (unsigned long long)(r->limit_paused_ms / 1000),
+	    (unsigned long long)(r->limit_paused_ms % 1000),
+	    (unsigned long long)r->accept_errors,
+	    (unsigned long long)r->log_lost);
 }

@@ -28,8 +28,23 @@ struct stats {
 	_Atomic uint64_t	 ended[STATS_END_N];
 	_Atomic uint64_t	 bytes_in;	/* read from clients */
 	_Atomic uint64_t	 bytes_out;	/* handed to the kernel */
+	_Atomic uint64_t	 bytes_acked;	/* of those, acknowledged by the
+						   client, counted at close */
 	_Atomic uint64_t	 pauses;	/* reading paused: --max-queue */
 	_Atomic uint64_t	 memory_waits;	/* reading paused: --max-memory */
+};
+
+/*
+ * The acceptor's counts, written on the main thread only.  A pause at
+ * --max-conns is timed: paused_since_ms is when the current one began
+ * (0: none), paused_ms the sum of those that ended.
+ */
+struct stats_accept {
+	_Atomic uint64_t	 refused_per_host;	/* closed at once */
+	_Atomic uint64_t	 accept_errors;		/* accept(2) failed */
+	_Atomic uint64_t	 limit_pauses;		/* --max-conns reached */
+	_Atomic uint64_t	 limit_paused_ms;
+	_Atomic uint64_t	 limit_paused_since_ms;
 };
 
 /* n more, from the counter's own thread. */
@@ -47,20 +62,35 @@ stats_get(const _Atomic uint64_t *counter)
 	    memory_order_relaxed));
 }
 
-/* Everything one stats line says, gathered by the server. */
+static inline void
+stats_set(_Atomic uint64_t *counter, uint64_t value)
+{
+	atomic_store_explicit(counter, value, memory_order_relaxed);
+}
+
+/*
+ * Everything the counters say at one moment, gathered by the server for
+ * a stats line or a scrape.  Plain values: a snapshot, not live counters.
+ */
 struct stats_report {
 	struct stats		 sum;		/* of every worker */
 	unsigned		 open;		/* connections now */
-	unsigned long		 refused_per_host;
-	unsigned long		 accept_errors;
+	unsigned		 max_conns;	/* --max-conns, as fixed */
+	uint64_t		 refused_per_host;
+	uint64_t		 accept_errors;
+	uint64_t		 limit_pauses;	/* times --max-conns was hit */
+	uint64_t		 limit_paused_ms;	/* time spent there */
 	size_t			 queued;	/* against --max-memory */
 	size_t			 budget;
 	uint64_t		 log_lost;
+	int			 draining;	/* shutting down */
 };
 
 const char	*stats_end_name(enum stats_end);
 void		 stats_log(const struct stats_report *);
 enum stats_end	 stats_end_of_errno(int);
 void		 stats_sum(struct stats *, const struct stats *);
+void		 stats_read_accept(struct stats_report *,
+		    const struct stats_accept *, uint64_t);
 
 #endif /* EVECHO_STATS_H */

@@ -401,6 +401,38 @@ START_TEST(test_stats_interval)
 }
 END_TEST
 
+/* --metrics takes the forms -l does, with port 9777 by default. */
+START_TEST(test_metrics)
+{
+	static const struct {
+		const char	*args[3];
+		int		 on;
+		const char	*host;
+		unsigned	 port;
+	} cases[] = {
+		{ { NULL }, 0, "", 0 },
+		{ { "--metrics", "127.0.0.1:9100" }, 1, "127.0.0.1", 9100 },
+		{ { "--metrics=[::1]" }, 1, "::1", 9777 },
+		{ { "--metrics", ":0" }, 1, "", 0 },
+		{ { "--metrics", "localhost" }, 1, "localhost", 9777 },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_int_eq(cfg.metrics_on, cases[i].on);
+		if (cases[i].on) {
+			ck_assert_str_eq(cfg.metrics.host, cases[i].host);
+			ck_assert_uint_eq(cfg.metrics.port, cases[i].port);
+		}
+		config_free(&cfg);
+	}
+}
+END_TEST
+
 /* A single -l replaces the default address instead of adding to it. */
 START_TEST(test_listen_replaces_default)
 {
@@ -619,6 +651,13 @@ static const struct error_case {
 	{ { "--stats-interval", "1h" },	"invalid value '1h' for "
 					    "--stats-interval: expected seconds "
 					    "from 0 to 86400, such as 60 or 0.5" },
+	{ { "--metrics", "" },		"--metrics: empty listen address" },
+	{ { "--metrics", "9100" },	"--metrics: listen address '9100' is "
+					    "only a number; write ':9100' for "
+					    "every interface or "
+					    "'127.0.0.1:9100' for loopback" },
+	{ { "--metrics", "[::1" },	"--metrics: listen address '[::1' has "
+					    "'[' without ']'" },
 	{ { "--log-format", "xml" },	"invalid value 'xml' for --log-format: "
 					    "expected text or json" },
 	{ { "--log-format=JSON" },	"invalid value 'JSON' for --log-format: "
@@ -1046,6 +1085,7 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_listen_repeated);
 	tcase_add_test(tc_parse, test_log_options);
 	tcase_add_test(tc_parse, test_stats_interval);
+	tcase_add_test(tc_parse, test_metrics);
 	tcase_add_test(tc_parse, test_listen_replaces_default);
 	tcase_add_loop_test(tc_parse, test_action, 0,
 	    sizeof action_cases / sizeof action_cases[0]);

@@ -5,6 +5,7 @@
  */
 #include "autoconfig.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -35,14 +36,15 @@ struct counted {
 	unsigned		 open;
 	unsigned long long	 accepted, client, reset, idle, error, shutdown;
 	unsigned long		 refused;
-	unsigned long long	 in, out;
+	unsigned long long	 in, out, acked;
+	unsigned long long	 limit_pauses, limit_s, limit_ms;
 };
 
 /* The last stats line in the log, parsed. */
 static void
 last_stats(struct evecho *e, struct counted *c)
 {
-	char	*log, *p, *last = NULL;
+	char	*log, *p, *last = NULL, *limit;
 
 	ck_assert_ptr_nonnull(log = evecho_log(e));
 	for (p = log; (p = strstr(p, "stats: ")) != NULL; p++)
@@ -50,10 +52,14 @@ last_stats(struct evecho *e, struct counted *c)
 	ck_assert_ptr_nonnull(last);
 	ck_assert_msg(sscanf(last, "stats: %u open, %llu accepted; ended %llu "
 	    "client, %llu reset, %llu idle, %llu error, %llu shutdown; %lu "
-	    "refused per host; %llu B in, %llu B out;", &c->open,
-	    &c->accepted, &c->client, &c->reset, &c->idle, &c->error,
-	    &c->shutdown, &c->refused, &c->in, &c->out) == 10,
-	    "cannot read: %.300s", last);
+	    "refused per host; %llu B in, %llu B out, %llu B acked;",
+	    &c->open, &c->accepted, &c->client, &c->reset, &c->idle,
+	    &c->error, &c->shutdown, &c->refused, &c->in, &c->out,
+	    &c->acked) == 11, "cannot read: %.300s", last);
+	ck_assert_ptr_nonnull(limit = strstr(last, " of "));
+	ck_assert_msg(sscanf(limit, " of %*s %llu pauses at --max-conns "
+	    "(%llu.%llu s);", &c->limit_pauses, &c->limit_s,
+	    &c->limit_ms) == 3, "cannot read: %.300s", last);
 	free(log);
 }
 
@@ -120,6 +126,10 @@ START_TEST(test_sigusr1_counts)
 	ck_assert_uint_eq(c.refused, 1);
 	ck_assert_uint_eq(c.in, in);
 	ck_assert_uint_eq(c.out, in);
+	/* All but the reset one's 500 B surely arrived. */
+	ck_assert_uint_ge(c.acked, in - 500);
+	ck_assert_uint_le(c.acked, in);
+	ck_assert_uint_eq(c.limit_pauses, 0);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
@@ -155,6 +165,79 @@ START_TEST(test_stats_interval)
 	ck_assert_uint_eq(c.accepted, 1);
 	ck_assert_uint_eq(c.in, 4 << 20);
 	ck_assert_uint_eq(c.out, 4 << 20);
+	ck_assert_uint_eq(c.acked, 4 << 20);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Bytes handed to the kernel are not bytes sent: a client that takes
+ * 1000 B of its echo and resets has acknowledged only what it read and
+ * what its own socket holds, and the count at close says so.
+ */
+START_TEST(test_acked_is_what_arrived)
+{
+	static const char *const args[] = { "-v", "-l", "127.0.0.1:0",
+	    NULL };
+	struct linger	 rst = { 1, 0 };
+	struct evecho	 e;
+	struct counted	 c;
+	unsigned char	*data = pattern_new(256 << 10, 21), got[1000];
+	int		 fd, inq;
+
+	evecho_must_start(&e, args);
+	ck_assert_int_ne(fd = tcp_connect_buffers(e.addrs[0], 0, 4096), -1);
+	ck_assert_int_eq(send_all(fd, data, 256 << 10, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(recv_exact(fd, got, sizeof got, IO_TIMEOUT_MS), 0);
+	ck_assert_mem_eq(got, data, sizeof got);
+	sleep_ms(300);		/* the client's delayed ACKs go out */
+	ck_assert_int_eq(ioctl(fd, FIONREAD, &inq), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
+	    sizeof rst), 0);
+	close(fd);
+	ck_assert_int_eq(evecho_wait_log(&e, " closed (", IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
+	last_stats(&e, &c);
+	ck_assert_uint_eq(c.in, 256 << 10);
+	ck_assert_uint_ge(c.acked, sizeof got);
+	ck_assert_uint_le(c.acked, sizeof got + (unsigned)inq);
+	ck_assert_uint_gt(c.out, c.acked);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+	free(data);
+}
+END_TEST
+
+/*
+ * At --max-conns 1 a second client waits in the backlog: that is one
+ * pause, timed until the first client leaves.
+ */
+START_TEST(test_limit_pauses)
+{
+	static const char *const args[] = { "-m", "1", "-l", "127.0.0.1:0",
+	    NULL };
+	struct evecho	 e;
+	struct counted	 c;
+	int		 first, second;
+
+	evecho_must_start(&e, args);
+	first = tcp_connect("127.0.0.1", e.port);
+	echo_on(first, 10, 31);
+	second = tcp_connect("127.0.0.1", e.port);	/* in the backlog */
+	sleep_ms(400);
+	close(first);
+	echo_on(second, 10, 32);	/* accepted now */
+	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
+	last_stats(&e, &c);
+	/* Paused at the first client, and again at the second. */
+	ck_assert_uint_eq(c.limit_pauses, 2);
+	ck_assert_uint_ge(c.limit_s * 1000 + c.limit_ms, 350);
+	close(second);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
 END_TEST
@@ -168,6 +251,8 @@ stats_suite(void)
 	tcase_set_timeout(tc, 60);
 	harness_add_test(tc, test_sigusr1_counts);
 	harness_add_test(tc, test_stats_interval);
+	harness_add_test(tc, test_acked_is_what_arrived);
+	harness_add_test(tc, test_limit_pauses);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -241,6 +241,11 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	FUZZ_CHECK(cfg->log_file == NULL || *cfg->log_file != '\0');
 	FUZZ_CHECK(strcmp(config_facility_name(cfg->syslog_facility), "?") !=
 	    0);
+	/* A metrics address is a string, or untouched when off. */
+	FUZZ_CHECK(memchr(cfg->metrics.host, '\0', sizeof cfg->metrics.host) !=
+	    NULL);
+	FUZZ_CHECK(cfg->metrics_on || (cfg->metrics.host[0] == '\0' &&
+	    cfg->metrics.port == 0));
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct addr_spec *spec = &cfg->listen[i];
