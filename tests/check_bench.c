@@ -619,23 +619,14 @@ END_TEST
  */
 START_TEST(test_stalled_server)
 {
-	struct sockaddr_in	 sin;
 	struct outcome		 r;
-	socklen_t		 slen = sizeof sin;
 	char			 target[64];
 	const char		*args[] = { "-c", "1", "--duration", "0.3",
 	    "--warmup", "0", "--json", target, NULL };
-	int			 fd;
+	int			 fd, port;
 
-	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(fd, 16), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
-	snprintf(target, sizeof target, "127.0.0.1:%u",
-	    (unsigned)ntohs(sin.sin_port));
+	ck_assert_int_ne(fd = tcp_listen_loopback(16, &port), -1);
+	snprintf(target, sizeof target, "127.0.0.1:%d", port);
 	run_bench(args, &r);
 	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
 	assert_json_shape(&r);

@@ -125,26 +125,6 @@ logged_number(struct evecho *e, const char *after)
 	return (n);
 }
 
-/* A socket listening on an ephemeral loopback port; its port in *port. */
-static int
-occupy_port(int *port)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof sin;
-	int			 fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ne(fd, -1);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return (fd);
-}
-
 /*
  * Bad command lines: one line naming the problem, the hint, exit 64, and
  * nothing on stdout.
@@ -279,7 +259,7 @@ START_TEST(test_address_in_use)
 	const char	*args[] = { "-l", addr, NULL };
 	int		 fd, port, status;
 
-	fd = occupy_port(&port);
+	ck_assert_int_ne(fd = tcp_listen_loopback(1, &port), -1);
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
 	ck_assert_int_eq(run_evecho(args, NULL, &status, out, sizeof out,
 	    err, sizeof err), 0);

@@ -9,8 +9,6 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -407,19 +405,11 @@ END_TEST
  */
 START_TEST(test_address_in_use)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof sin;
 	char			 spec[64], out[256], err[1024];
-	int			 fd, status;
+	int			 fd, port, status;
 
-	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(fd, 1), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	snprintf(spec, sizeof spec, "127.0.0.1:%d", ntohs(sin.sin_port));
+	ck_assert_int_ne(fd = tcp_listen_loopback(1, &port), -1);
+	snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
 	{
 		const char *const args[] = { "-l", "127.0.0.1:0", "--metrics",
 		    spec, NULL };

@@ -432,6 +432,33 @@ bind_dev(const char *dir)
 }
 
 /*
+ * A socket listening on 127.0.0.1 on a free port, for a test to hold a
+ * port taken or to stand in for a server; its port in *port.  Returns
+ * the descriptor, or -1.
+ */
+int
+tcp_listen_loopback(int backlog, int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    listen(fd, backlog) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/*
  * A TCP connection to port on 127.0.0.1 from the loopback address src
  * (127.0.0.2, say), as from another host; the test fails if it cannot.
  */
