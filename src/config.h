@@ -44,6 +44,8 @@ struct config {
 	char			*log_file;	/* --log-file; NULL: none */
 	int			 syslog;	/* --syslog */
 	int			 syslog_facility;	/* LOG_DAEMON... */
+	int			 listen_default;	/* no -l: listen holds
+							   the default only */
 };
 
 enum config_action {
