@@ -17,9 +17,11 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -96,6 +98,87 @@ static int
 acceptor_take(evutil_socket_t fd, void *arg, char *err, size_t errlen)
 {
 	return (acceptor_add(arg, fd, err, errlen));
+}
+
+/*
+ * Take a socket passed in (socket activation) as a listener, under the
+ * name its unit gave it.  It must be a listening TCP socket: a datagram
+ * socket, or a connection (Accept=yes), would be misread, so it is
+ * refused with EX_CONFIG.  It is made non-blocking and close-on-exec
+ * here, whatever the passer left.  The acceptor owns fd from here on,
+ * and closes it on failure.  Returns EX_OK or the exit status, err set.
+ */
+int
+acceptor_adopt(struct acceptor *acc, int fd, const char *name, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	struct listener		*l;
+	char			 what[96];
+	socklen_t		 len;
+	int			 flags, listening, type, status = EX_CONFIG;
+
+	snprintf(what, sizeof what, "socket %d passed in as '%s'", fd, name);
+	len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+		if (errno == ENOTSOCK)
+			snprintf(err, errlen, "%s is not a socket", what);
+		else {
+			snprintf(err, errlen, "%s: cannot read its type: %s",
+			    what, strerror(errno));
+			status = EX_OSERR;
+		}
+		goto fail;
+	}
+	if (type != SOCK_STREAM) {
+		snprintf(err, errlen, "%s is a %s socket: evecho takes "
+		    "listening TCP sockets only (ListenStream=)", what,
+		    type == SOCK_DGRAM ? "datagram" : type == SOCK_SEQPACKET ?
+		    "sequenced-packet" : "non-stream");
+		goto fail;
+	}
+	if (net_local_addr(fd, &ss) == -1) {
+		snprintf(err, errlen, "%s: getsockname: %s", what,
+		    strerror(errno));
+		status = EX_OSERR;
+		goto fail;
+	}
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+		snprintf(err, errlen, "%s is a %s socket: evecho takes "
+		    "listening TCP sockets only (ListenStream=)", what,
+		    ss.ss_family == AF_UNIX ? "Unix-domain" : "non-IP");
+		goto fail;
+	}
+	len = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &len) == -1) {
+		snprintf(err, errlen, "%s: cannot tell if it listens: %s", what,
+		    strerror(errno));
+		status = EX_OSERR;
+		goto fail;
+	}
+	if (!listening) {
+		snprintf(err, errlen, "%s is not listening: evecho takes "
+		    "listening TCP sockets only (Accept=no)", what);
+		goto fail;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (flags = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) {
+		snprintf(err, errlen, "%s: fcntl: %s", what, strerror(errno));
+		status = EX_OSERR;
+		goto fail;
+	}
+	if (acceptor_add(acc, fd, err, errlen) == -1)
+		return (EX_OSERR);
+	l = &acc->listeners[acc->nlisteners - 1];
+	snprintf(l->passed_as, sizeof l->passed_as, "%s", name);
+	return (EX_OK);
+
+fail:
+	evutil_closesocket(fd);
+	return (status);
 }
 
 /*

@@ -1,8 +1,9 @@
 /*
  * acceptor.h: the listening sockets and the accept path: opening a
- * listener for every address of every -l, accepting while there is room,
- * pausing on accept errors, refusing hosts over their cap, and handing
- * each accepted socket on with the listener it came from.
+ * listener for every address of every -l, or taking one passed in by
+ * systemd, accepting while there is room, pausing on accept errors,
+ * refusing hosts over their cap, and handing each accepted socket on
+ * with the listener it came from.
  */
 #ifndef EVECHO_ACCEPTOR_H
 #define EVECHO_ACCEPTOR_H
@@ -34,6 +35,8 @@ struct listener {
 	struct acceptor		*acceptor;	/* the set it belongs to */
 	unsigned		 index;		/* in acceptor->listeners */
 	char			 name[ADDR_STRLEN];	/* real address */
+	char			 passed_as[64];	/* name it was passed in
+						   as; "" if opened here */
 };
 
 /*
@@ -79,6 +82,8 @@ int	acceptor_init(struct acceptor *, const struct config *,
 	    struct event_base *, atomic_uint *, acceptor_hand_off_fn, void *,
 	    char *, size_t);
 int	acceptor_listen(struct acceptor *, const struct addr_spec *, char *,
+	    size_t);
+int	acceptor_adopt(struct acceptor *, int, const char *, char *,
 	    size_t);
 void	acceptor_start(struct acceptor *, unsigned);
 void	acceptor_update(struct acceptor *);

@@ -377,6 +377,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			failure = listened;
 			goto fail;
 		}
+		cfg->listen_default = 1;	/* not if sockets are passed in */
 	}
 	return (action);
 

@@ -47,6 +47,8 @@ struct config {
 	int			 syslog_facility;	/* LOG_DAEMON... */
 	struct addr_spec	 metrics;	/* --metrics, if metrics_on */
 	int			 metrics_on;
+	int			 listen_default;	/* no -l: listen holds
+							   the default only */
 };
 
 enum config_action {

@@ -37,12 +37,15 @@
 #include "metrics.h"
 #include "server.h"
 #include "stats.h"
+#include "systemd.h"
 #include "worker.h"
 
 /* What workers ask of the main thread through its mailbox. */
 #define CONTROL_ACCEPT		0x1	/* a slot freed at the limit */
 #define CONTROL_DONE		0x2	/* a worker has finished */
 #define CONTROL_FAILED		0x4	/* a worker's event loop failed */
+
+#define NOTIFY_INTERVAL_SEC	2	/* STATUS= to systemd, if changed */
 
 struct server {
 	const struct config	*cfg;
@@ -67,6 +70,9 @@ struct server {
 	struct event		*drain_timer;	/* ends the drain */
 	atomic_int		 stopping;	/* a signal asked us to stop */
 	int			 failed;	/* a worker's loop failed */
+	struct event		*notify_timer;	/* STATUS= to systemd */
+	char			 notify_status[64];	/* last STATUS= sent */
+	int			 notify_warned;	/* a notification failed */
 };
 
 static int	server_new_workers(struct server *, char *, size_t);
@@ -89,6 +95,10 @@ static void	server_stats_cb(evutil_socket_t, short, void *);
 static void	server_drain_timeout_cb(evutil_socket_t, short, void *);
 static const char *
 		server_seconds(unsigned, char *, size_t);
+static int	server_adopt(struct server *, size_t *, char *, size_t);
+static int	server_notify_ready(struct server *, char *, size_t);
+static void	server_notify(struct server *, const char *);
+static void	server_notify_cb(evutil_socket_t, short, void *);
 
 /*
  * Build the whole service from cfg: event loop, listeners, workers,
@@ -102,7 +112,7 @@ server_open(struct server **out, const struct config *cfg, char *err,
 {
 	struct server	*srv;
 	char		 budget_source[64] = "--max-memory";
-	size_t		 i, limit = cfg->max_memory;
+	size_t		 i, nlisten, adopted, limit = cfg->max_memory;
 	int		 status = EX_OSERR;
 
 	*out = NULL;
@@ -143,7 +153,11 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	    server_hand_off, srv, err, errlen) == -1)
 		goto fail;
 	srv->acceptor_ready = 1;
-	for (i = 0; i < cfg->nlisten; i++) {
+	if ((status = server_adopt(srv, &adopted, err, errlen)) != EX_OK)
+		goto fail;
+	/* Sockets passed in replace the default address, not a -l. */
+	nlisten = adopted > 0 && cfg->listen_default ? 0 : cfg->nlisten;
+	for (i = 0; i < nlisten; i++) {
 		if ((status = acceptor_listen(&srv->acceptor, &cfg->listen[i],
 		    err, errlen)) != EX_OK)
 			goto fail;
@@ -159,6 +173,8 @@ server_open(struct server **out, const struct config *cfg, char *err,
 
 	server_log_ready(srv, budget_source);
 	acceptor_start(&srv->acceptor, srv->group.max_conns);
+	if (server_notify_ready(srv, err, errlen) == -1)
+		goto fail;
 	*out = srv;
 	return (EX_OK);
 
@@ -221,6 +237,8 @@ server_free(struct server *srv)
 		event_free(srv->sigusr1_ev);
 	if (srv->stats_timer != NULL)
 		event_free(srv->stats_timer);
+	if (srv->notify_timer != NULL)
+		event_free(srv->notify_timer);
 	if (srv->sigint_ev != NULL)
 		event_free(srv->sigint_ev);
 	if (srv->acceptor_ready)
@@ -409,9 +427,15 @@ server_log_ready(struct server *srv, const char *budget_source)
 	char			 extra[48] = "";
 	size_t			 i;
 
-	for (i = 0; i < srv->acceptor.nlisteners; i++)
-		log_msg(LOGLV_INFO, "listening on %s",
-		    srv->acceptor.listeners[i].name);
+	for (i = 0; i < srv->acceptor.nlisteners; i++) {
+		const struct listener *l = &srv->acceptor.listeners[i];
+
+		if (l->passed_as[0] != '\0')
+			log_msg(LOGLV_INFO, "listening on %s (passed in as "
+			    "'%s')", l->name, l->passed_as);
+		else
+			log_msg(LOGLV_INFO, "listening on %s", l->name);
+	}
 	for (i = 0; srv->metrics_ready && i < srv->metrics.nnames; i++)
 		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
 		    srv->metrics.names[i]);
@@ -561,6 +585,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	log_msg(LOGLV_INFO, "%s: stopped listening; draining %u connection%s "
 	    "for up to %s", name, n, n == 1 ? "" : "s", server_seconds(ms,
 	    limit, sizeof limit));
+	server_notify(srv, "STOPPING=1");
 	server_post_all(srv, WORKER_DRAIN);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -639,4 +664,94 @@ server_seconds(unsigned ms, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%u.%03u s", ms / 1000, ms % 1000);
 	return (buf);
+}
+
+/*
+ * Take the sockets systemd passed in (socket activation) as listeners;
+ * how many in *adopted.  Those not yet taken when one is refused are
+ * closed, so none outlives a failed start-up.
+ */
+static int
+server_adopt(struct server *srv, size_t *adopted, char *err, size_t errlen)
+{
+	struct systemd_socket	*socks;
+	size_t			 i, n;
+	int			 status;
+
+	*adopted = 0;
+	if (systemd_listen_fds(&socks, &n, err, errlen) == -1)
+		return (EX_OSERR);
+	for (i = 0; i < n; i++) {
+		if ((status = acceptor_adopt(&srv->acceptor, socks[i].fd,
+		    socks[i].name, err, errlen)) != EX_OK) {
+			systemd_close_fds(socks, i + 1, n);
+			return (status);
+		}
+	}
+	systemd_close_fds(socks, n, n);
+	*adopted = n;
+	return (EX_OK);
+}
+
+/*
+ * Serving: tell systemd READY=1, and from now on every few seconds how
+ * many connections are open; only if it listens, to spare the timer.
+ */
+static int
+server_notify_ready(struct server *srv, char *err, size_t errlen)
+{
+	const struct timeval	 tv = { NOTIFY_INTERVAL_SEC, 0 };
+
+	if (!systemd_notifying())
+		return (0);
+	if ((srv->notify_timer = event_new(srv->base, -1, EV_PERSIST,
+	    server_notify_cb, srv)) == NULL ||
+	    event_add(srv->notify_timer, &tv) == -1) {
+		snprintf(err, errlen, "cannot arm the systemd status timer");
+		return (-1);
+	}
+	server_notify(srv, "READY=1");
+	return (0);
+}
+
+/*
+ * Send state (NULL: none) with a STATUS= line of the connections open,
+ * when there is something new to say.  A failure is logged once and
+ * never ends evecho: serving matters more than being watched.
+ */
+static void
+server_notify(struct server *srv, const char *state)
+{
+	char		 status[sizeof srv->notify_status], msg[128], why[512];
+	unsigned	 n = atomic_load(&srv->group.nconns);
+	int		 stopping = atomic_load(&srv->stopping);
+
+	snprintf(status, sizeof status, "%s%u connection%s%s",
+	    stopping ? "draining " : "", n, n == 1 ? "" : "s",
+	    stopping ? "" : " open");
+	if (state == NULL && strcmp(status, srv->notify_status) == 0)
+		return;
+	snprintf(msg, sizeof msg, "%s%sSTATUS=%s", state != NULL ? state : "",
+	    state != NULL ? "\n" : "", status);
+	switch (systemd_notify(msg, why, sizeof why)) {
+	case -1:
+		if (!srv->notify_warned)
+			log_warn("%s; serving on regardless", why);
+		srv->notify_warned = 1;
+		break;
+	case 1:
+		memcpy(srv->notify_status, status, sizeof status);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every NOTIFY_INTERVAL_SEC: the connections open, if that changed. */
+static void
+server_notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	server_notify(arg, NULL);
 }

@@ -269,7 +269,8 @@ read_all(int fd)
 
 /*
  * Start $EVECHO (default src/evecho) with args, behind $EVECHO_WRAPPER
- * (for example "valgrind -q --error-exitcode=99") when that is set, and
+ * (for example "valgrind -q --error-exitcode=99") when that is set, both
+ * behind opts->launcher (systemd-socket-activate, say) if any, and
  * with the words of $EVECHO_TEST_ARGS (for example "--threads 4") before
  * args, so that a test's own flags still come last and win.
  */
@@ -285,10 +286,15 @@ spawn(const char *const *args, const struct spawn_opts *opts, int outfd,
 	pid_t		 pid;
 	int		 argc = 0, i;
 
+	for (i = 0; opts != NULL && opts->launcher != NULL &&
+	    opts->launcher[i] != NULL && argc < MAX_WRAPPER; i++)
+		argv[argc++] = opts->launcher[i];
 	if (wrap != NULL && *wrap != '\0' && (wrapper = strdup(wrap)) !=
 	    NULL) {
+		int first = argc;
+
 		for (word = strtok_r(wrapper, " ", &save);
-		    word != NULL && argc < MAX_WRAPPER;
+		    word != NULL && argc - first < MAX_WRAPPER;
 		    word = strtok_r(NULL, " ", &save))
 			argv[argc++] = word;
 	}

@@ -34,6 +34,10 @@ struct spawn_opts {
 	const char *const *envv;	/* more of them, NULL-terminated */
 	int		 inherit_fds;	/* extra descriptors left open */
 	const char	*dev_dir;	/* bound over /dev for it; NULL: none */
+	const char *const *launcher;	/* argv run first, given the rest
+					   as its command (such as
+					   systemd-socket-activate ... --);
+					   NULL-terminated; NULL: none */
 };
 
 struct Suite;
