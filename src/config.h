@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "privdrop.h"
 
 #define CONFIG_DEFAULT_HOST		"127.0.0.1"
 #define CONFIG_DEFAULT_PORT		7777
@@ -44,6 +45,9 @@ struct config {
 	char			*log_file;	/* --log-file; NULL: none */
 	int			 syslog;	/* --syslog */
 	int			 syslog_facility;	/* LOG_DAEMON... */
+	struct privdrop		 priv;		/* --user, --chroot */
+	int			 daemon;	/* --daemon */
+	char			*pidfile;	/* --pidfile; NULL: none */
 };
 
 enum config_action {
