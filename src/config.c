@@ -32,7 +32,11 @@ enum {
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
 	OPT_STATS_INTERVAL,
-	OPT_METRICS
+	OPT_METRICS,
+	OPT_USER,
+	OPT_CHROOT,
+	OPT_DAEMON,
+	OPT_PIDFILE
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -62,6 +66,10 @@ static const struct option long_options[] = {
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "user",		required_argument,	NULL, OPT_USER },
+	{ "chroot",		required_argument,	NULL, OPT_CHROOT },
+	{ "daemon",		no_argument,		NULL, OPT_DAEMON },
+	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -72,6 +80,13 @@ static enum config_action
 		add_listen(struct config *, const char *, char *, size_t);
 static int	parse_seconds_flag(const char *, const char *, const char *,
 		    unsigned *, char *, size_t);
+static enum config_action
+		config_parse_user(struct privdrop *, const char *, char *,
+		    size_t);
+static enum config_action
+		config_copy_path(char **, const char *, const char *, int,
+		    char *, size_t);
+static int	config_check_service(const struct config *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -85,7 +100,8 @@ config_usage(FILE *fp)
 "              [--max-memory bytes] [--max-queue bytes] [--threads n]\n"
 "              [--log-file path | --syslog] [--log-format text|json]\n"
 "              [--metrics address] [--stats-interval seconds]\n"
-"              [--syslog-facility name]\n"
+"              [--syslog-facility name] [--daemon] [--pidfile path]\n"
+"              [--user user[:group]] [--chroot dir]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -131,6 +147,17 @@ config_usage(FILE *fp)
 "                             local7; implies --syslog (default daemon)\n"
 "      --log-format FORMAT    text, or json: one object per line\n"
 "                             (default text)\n"
+"      --user USER[:GROUP]    once listening, run as USER and GROUP (default:\n"
+"                             USER's group), never root again (default: as\n"
+"                             started; a warning if that is root)\n"
+"      --chroot DIR           with --user, chroot to DIR, an absolute path,\n"
+"                             before becoming USER (default: none)\n"
+"      --daemon               run in the background; exit once it serves, or\n"
+"                             with its start-up status; log to syslog unless\n"
+"                             --log-file or --syslog says otherwise\n"
+"      --pidfile PATH         write evecho's pid to PATH once it serves, kept\n"
+"                             locked while it runs, removed at exit\n"
+"                             (default: none)\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
@@ -318,6 +345,30 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			}
 			cfg->metrics_on = 1;
 			break;
+		case OPT_USER:
+			if ((listened = config_parse_user(&cfg->priv, optarg,
+			    err, errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
+		case OPT_CHROOT:
+			if ((listened = config_copy_path(&cfg->priv.chroot_dir,
+			    "--chroot", optarg, 1, err, errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
+		case OPT_DAEMON:
+			cfg->daemon = 1;
+			break;
+		case OPT_PIDFILE:
+			if ((listened = config_copy_path(&cfg->pidfile,
+			    "--pidfile", optarg, 0, err, errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -352,6 +403,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		    "together: choose where the log goes");
 		goto fail;
 	}
+	if (config_check_service(cfg, err, errlen) == -1)
+		goto fail;
 	if (cfg->max_memory > 0 &&
 	    cfg->max_memory < budget_min_limit(cfg->threads)) {
 		char min[32], given[32];
@@ -394,6 +447,95 @@ config_free(struct config *cfg)
 	cfg->nlisten = 0;
 	free(cfg->log_file);
 	cfg->log_file = NULL;
+	free(cfg->priv.user);
+	free(cfg->priv.group);
+	free(cfg->priv.chroot_dir);
+	free(cfg->priv.groups);
+	memset(&cfg->priv, 0, sizeof cfg->priv);
+	free(cfg->pidfile);
+	cfg->pidfile = NULL;
+}
+
+/*
+ * --user USER or USER:GROUP into pd, replacing an earlier --user; the
+ * names are looked up only at start-up (privdrop_resolve()).
+ */
+static enum config_action
+config_parse_user(struct privdrop *pd, const char *spec, char *err,
+    size_t errlen)
+{
+	const char	*colon = strchr(spec, ':');
+	size_t		 ulen = colon != NULL ? (size_t)(colon - spec) :
+			    strlen(spec);
+
+	if (ulen == 0 || (colon != NULL && (colon[1] == '\0' ||
+	    strchr(colon + 1, ':') != NULL))) {
+		snprintf(err, errlen, "invalid value '%s' for --user: expected "
+		    "USER or USER:GROUP", spec);
+		return (CONFIG_ERROR);
+	}
+	free(pd->user);
+	free(pd->group);
+	pd->group = NULL;
+	if ((pd->user = strndup(spec, ulen)) == NULL ||
+	    (colon != NULL && (pd->group = strdup(colon + 1)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return (CONFIG_NOMEM);
+	}
+	return (CONFIG_RUN);
+}
+
+/*
+ * A copy of a path flag's value into *field (argv may not outlive the
+ * config), replacing an earlier one; absolute says it must start at /.
+ */
+static enum config_action
+config_copy_path(char **field, const char *flag, const char *value,
+    int absolute, char *err, size_t errlen)
+{
+	if (*value == '\0') {
+		snprintf(err, errlen, "%s needs a path", flag);
+		return (CONFIG_ERROR);
+	}
+	if (absolute && *value != '/') {
+		snprintf(err, errlen, "invalid value '%s' for %s: expected an "
+		    "absolute path", value, flag);
+		return (CONFIG_ERROR);
+	}
+	free(*field);
+	if ((*field = strdup(value)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (CONFIG_NOMEM);
+	}
+	return (CONFIG_RUN);
+}
+
+/*
+ * The rules between --user, --chroot, --daemon and the paths: a chroot
+ * that keeps root can be left, so it needs --user; --daemon changes
+ * directory to /, so the paths it will open later must be absolute.
+ */
+static int
+config_check_service(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->priv.chroot_dir != NULL && cfg->priv.user == NULL) {
+		snprintf(err, errlen, "--chroot needs --user: a process that "
+		    "keeps root can leave a chroot");
+		return (-1);
+	}
+	if (cfg->daemon && cfg->pidfile != NULL && *cfg->pidfile != '/') {
+		snprintf(err, errlen, "--pidfile %s must be an absolute path "
+		    "with --daemon, which changes directory to /",
+		    cfg->pidfile);
+		return (-1);
+	}
+	if (cfg->daemon && cfg->log_file != NULL && *cfg->log_file != '/') {
+		snprintf(err, errlen, "--log-file %s must be an absolute path "
+		    "with --daemon, which changes directory to /",
+		    cfg->log_file);
+		return (-1);
+	}
+	return (0);
 }
 
 /*

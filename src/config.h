@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "privdrop.h"
 
 #define CONFIG_DEFAULT_HOST		"127.0.0.1"
 #define CONFIG_DEFAULT_PORT		7777
@@ -49,6 +50,9 @@ struct config {
 	int			 metrics_on;
 	int			 listen_default;	/* no -l: listen holds
 							   the default only */
+	struct privdrop		 priv;		/* --user, --chroot */
+	int			 daemon;	/* --daemon */
+	char			*pidfile;	/* --pidfile; NULL: none */
 };
 
 enum config_action {

@@ -17,7 +17,10 @@
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "daemonize.h"
 #include "log.h"
+#include "pidfile.h"
+#include "privdrop.h"
 #include "server.h"
 
 static int	start_log(const struct config *, char *, size_t);
@@ -26,9 +29,10 @@ int
 main(int argc, char **argv)
 {
 	struct config	 cfg;
-	struct server	*srv;
+	struct server	*srv = NULL;
+	struct pidfile	 pidfile;
 	char		 err[512];
-	int		 status;
+	int		 status, logging = 0;
 
 	budget_install();	/* before libevent allocates anything */
 	switch (config_parse(&cfg, argc, argv, err, sizeof err)) {
@@ -51,31 +55,63 @@ main(int argc, char **argv)
 		break;
 	}
 
+	pidfile_init(&pidfile);
+	err[0] = '\0';
 	/* A client that vanishes must cost an EPIPE, not the process. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		fprintf(stderr, "evecho: cannot ignore SIGPIPE: %s\n",
+		snprintf(err, sizeof err, "cannot ignore SIGPIPE: %s",
 		    strerror(errno));
-		config_free(&cfg);
-		return (EX_OSERR);
+		status = EX_OSERR;
+		goto done;
 	}
+	/* Now, while /etc/passwd is in sight: a chroot hides it. */
+	if ((status = privdrop_resolve(&cfg.priv, err, sizeof err)) != EX_OK)
+		goto done;
 	if (start_log(&cfg, err, sizeof err) == -1) {
-		cli_error("evecho", err, 0);
-		config_free(&cfg);
-		return (EX_CANTCREAT);
+		status = EX_CANTCREAT;
+		goto done;
 	}
-
-	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK) {
-		cli_error("evecho", err, 0);
-		log_stop();
-		config_free(&cfg);
-		return (status);
+	logging = 1;
+	/* Before any thread or event loop exists: fork(2) keeps neither. */
+	if (cfg.daemon) {
+		switch (daemonize_begin(&status, err, sizeof err)) {
+		case -1:
+			status = EX_OSERR;
+			goto done;
+		case 1:
+			goto done;	/* the parent, with the child's status */
+		}
+	}
+	/* Before the privileges go: /run is root's to write in. */
+	if (cfg.pidfile != NULL && (status = pidfile_open(&pidfile,
+	    cfg.pidfile, err, sizeof err)) != EX_OK)
+		goto done;
+	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK ||
+	    (status = pidfile_write(&pidfile, err, sizeof err)) != EX_OK)
+		goto done;
+	if (daemonize_ready(err, sizeof err) == -1) {
+		status = EX_OSERR;
+		goto done;
 	}
 	/* The loops are about to run: from now on no line waits on the sink. */
-	if (log_start(err, sizeof err) == -1)
+	if (log_start(err, sizeof err) == -1) {
 		log_warn("%s; logging from the event loops", err);
+		err[0] = '\0';
+	}
 	status = server_run(srv);
+
+done:
+	/* Still the terminal's stderr, in a daemon not yet ready. */
+	if (err[0] != '\0')
+		cli_error("evecho", err, 0);
 	server_free(srv);
-	log_stop();
+	if (pidfile_remove(&pidfile, err, sizeof err) == -1)
+		log_warn("%s", err);
+	/* Only now, so that the parent exits after the clean-up. */
+	if (status != EX_OK)
+		daemonize_fail(status);
+	if (logging)
+		log_stop();
 	config_free(&cfg);
 	return (status);
 }
@@ -92,7 +128,8 @@ start_log(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->log_file != NULL) {
 		opt.sink.kind = LOGSINK_FILE;
 		opt.sink.path = cfg->log_file;
-	} else if (cfg->syslog) {
+	} else if (cfg->syslog || cfg->daemon) {
+		/* A daemon's stderr goes to /dev/null once it serves. */
 		opt.sink.kind = LOGSINK_SYSLOG;
 		opt.sink.facility = cfg->syslog_facility;
 	} else

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "metrics.h"
+#include "privdrop.h"
 #include "server.h"
 #include "stats.h"
 #include "systemd.h"
@@ -102,7 +103,8 @@ static void	server_notify_cb(evutil_socket_t, short, void *);
 
 /*
  * Build the whole service from cfg: event loop, listeners, workers,
- * signal handling, then the limits, counted once all that is open.
+ * signal handling, then the limits, counted once all that is open; then
+ * give up root (--user, --chroot) before any worker thread starts.
  * Returns EX_OK, or a sysexits status with one sentence in err; on
  * failure everything opened so far is closed again.
  */
@@ -167,8 +169,13 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		goto fail;
 	status = EX_OSERR;
 	if (server_set_signals(srv, err, errlen) == -1 ||
-	    server_fix_limits(srv, err, errlen) == -1 ||
-	    server_start_workers(srv, err, errlen) == -1)
+	    server_fix_limits(srv, err, errlen) == -1)
+		goto fail;
+	/* Listening, the limit raised, no thread yet: give up root. */
+	if ((status = privdrop_apply(&cfg->priv, err, errlen)) != EX_OK)
+		goto fail;
+	status = EX_OSERR;
+	if (server_start_workers(srv, err, errlen) == -1)
 		goto fail;
 
 	server_log_ready(srv, budget_source);
@@ -439,6 +446,15 @@ server_log_ready(struct server *srv, const char *budget_source)
 	for (i = 0; srv->metrics_ready && i < srv->metrics.nnames; i++)
 		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
 		    srv->metrics.names[i]);
+	if (cfg->priv.user != NULL)
+		log_msg(LOGLV_INFO, "running as user %s (uid %lu, gid %lu)%s%s",
+		    cfg->priv.user, (unsigned long)cfg->priv.uid,
+		    (unsigned long)cfg->priv.gid, cfg->priv.chroot_dir != NULL ?
+		    ", chrooted to " : "", cfg->priv.chroot_dir != NULL ?
+		    cfg->priv.chroot_dir : "");
+	else if (geteuid() == 0)
+		log_warn("running as root: give --user to drop privileges once "
+		    "listening");
 	if (lim->extra > 0)
 		snprintf(extra, sizeof extra, ", %u for metrics clients",
 		    lim->extra);

@@ -433,6 +433,55 @@ START_TEST(test_metrics)
 }
 END_TEST
 
+/*
+ * --user, --chroot, --daemon and --pidfile: off by default; the names
+ * kept as given (looked up only at start-up), the last --user winning,
+ * a relative pidfile allowed without --daemon.
+ */
+START_TEST(test_service_options)
+{
+	static const struct {
+		const char	*args[7];
+		const char	*user, *group, *chroot_dir, *pidfile;
+		int		 daemon;
+	} cases[] = {
+		{ { NULL }, NULL, NULL, NULL, NULL, 0 },
+		{ { "--user", "nobody" }, "nobody", NULL, NULL, NULL, 0 },
+		{ { "--user=nobody:nogroup" }, "nobody", "nogroup", NULL, NULL,
+		    0 },
+		{ { "--user", "a:b", "--user", "c" }, "c", NULL, NULL, NULL,
+		    0 },
+		{ { "--user", "www", "--chroot", "/var/empty" }, "www", NULL,
+		    "/var/empty", NULL, 0 },
+		{ { "--pidfile", "evecho.pid" }, NULL, NULL, NULL,
+		    "evecho.pid", 0 },
+		{ { "--daemon", "--pidfile=/run/e.pid", "--log-file",
+		    "/var/log/e.log" }, NULL, NULL, NULL, "/run/e.pid", 1 },
+		{ { "--daem" }, NULL, NULL, NULL, NULL, 1 },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_pstr_eq(cfg.priv.user, cases[i].user);
+		ck_assert_pstr_eq(cfg.priv.group, cases[i].group);
+		ck_assert_pstr_eq(cfg.priv.chroot_dir, cases[i].chroot_dir);
+		ck_assert_pstr_eq(cfg.pidfile, cases[i].pidfile);
+		ck_assert_int_eq(cfg.daemon, cases[i].daemon);
+		ck_assert_int_eq(cfg.priv.resolved, 0);
+		/* A daemon's syslog default is main's: no sink is named. */
+		ck_assert_int_eq(cfg.syslog, 0);
+		check_default_listen(&cfg, show_args(cases[i].args));
+		config_free(&cfg);
+		ck_assert_ptr_null(cfg.priv.user);
+		ck_assert_ptr_null(cfg.pidfile);
+	}
+}
+END_TEST
+
 /* A single -l replaces the default address instead of adding to it. */
 START_TEST(test_listen_replaces_default)
 {
@@ -500,6 +549,8 @@ END_TEST
 			    "expected seconds from 0 to 86400, such as 5 or 0.5"
 #define BACKEND_ERR(v)	"unknown backend '" v "' for --backend: expected " \
 			    "epoll, poll or select"
+#define USER_ERR(v)	"invalid value '" v "' for --user: expected USER or " \
+			    "USER:GROUP"
 #define OPERAND_ERR(v)	"unexpected argument '" v "': evecho takes options " \
 			    "only"
 
@@ -679,6 +730,37 @@ static const struct error_case {
 					"invalid value 'local8' for "
 					    "--syslog-facility: expected "
 					    "daemon, user or local0 to local7" },
+	/* --user, --chroot, --daemon, --pidfile. */
+	{ { "--user" },			"option '--user' needs a value" },
+	{ { "--user", "" },		USER_ERR("") },
+	{ { "--user", ":staff" },	USER_ERR(":staff") },
+	{ { "--user", "nobody:" },	USER_ERR("nobody:") },
+	{ { "--user", "a:b:c" },	USER_ERR("a:b:c") },
+	{ { "--user=:" },		USER_ERR(":") },
+	{ { "--u", "nobody" },		"option '--u' is ambiguous: it could "
+					    "be --uppercase, --user" },
+	{ { "--d" },			"option '--d' is ambiguous: it could "
+					    "be --drain-timeout, --daemon" },
+	{ { "--daemon=yes" },		"option '--daemon' takes no value" },
+	{ { "--chroot=" },		"--chroot needs a path" },
+	{ { "--chroot", "var/empty", "--user", "nobody" },
+					"invalid value 'var/empty' for "
+					    "--chroot: expected an absolute "
+					    "path" },
+	{ { "--chroot", "/var/empty" },	"--chroot needs --user: a process "
+					    "that keeps root can leave a "
+					    "chroot" },
+	{ { "--user", "nobody:nogroup", "--chroot", "/var/empty", "--user=" },
+					USER_ERR("") },
+	{ { "--pidfile=" },		"--pidfile needs a path" },
+	{ { "--daemon", "--pidfile", "evecho.pid" },
+					"--pidfile evecho.pid must be an "
+					    "absolute path with --daemon, which "
+					    "changes directory to /" },
+	{ { "--log-file", "e.log", "--daemon" },
+					"--log-file e.log must be an absolute "
+					    "path with --daemon, which changes "
+					    "directory to /" },
 	{ { "foo" },			OPERAND_ERR("foo") },
 	{ { "-U", "foo", "-v" },	OPERAND_ERR("foo") },
 	{ { "--", "-v" },		OPERAND_ERR("-v") },
@@ -1086,6 +1168,7 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_log_options);
 	tcase_add_test(tc_parse, test_stats_interval);
 	tcase_add_test(tc_parse, test_metrics);
+	tcase_add_test(tc_parse, test_service_options);
 	tcase_add_test(tc_parse, test_listen_replaces_default);
 	tcase_add_loop_test(tc_parse, test_action, 0,
 	    sizeof action_cases / sizeof action_cases[0]);

@@ -246,6 +246,21 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	    NULL);
 	FUZZ_CHECK(cfg->metrics_on || (cfg->metrics.host[0] == '\0' &&
 	    cfg->metrics.port == 0));
+	/* --user USER[:GROUP], both named; a chroot absolute, with --user. */
+	FUZZ_CHECK(cfg->priv.user == NULL || (*cfg->priv.user != '\0' &&
+	    strchr(cfg->priv.user, ':') == NULL));
+	FUZZ_CHECK(cfg->priv.group == NULL || (cfg->priv.user != NULL &&
+	    *cfg->priv.group != '\0' && strchr(cfg->priv.group, ':') == NULL));
+	FUZZ_CHECK(cfg->priv.chroot_dir == NULL || (cfg->priv.user != NULL &&
+	    *cfg->priv.chroot_dir == '/'));
+	FUZZ_CHECK(!cfg->priv.resolved && cfg->priv.groups == NULL);
+	FUZZ_CHECK(cfg->daemon == 0 || cfg->daemon == 1);
+	/* --daemon changes directory to /: its paths are absolute. */
+	FUZZ_CHECK(cfg->pidfile == NULL || *cfg->pidfile != '\0');
+	FUZZ_CHECK(!cfg->daemon || cfg->pidfile == NULL ||
+	    *cfg->pidfile == '/');
+	FUZZ_CHECK(!cfg->daemon || cfg->log_file == NULL ||
+	    *cfg->log_file == '/');
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct addr_spec *spec = &cfg->listen[i];
@@ -282,6 +297,12 @@ fuzz_config_same(const struct config *a, const struct config *b)
 	FUZZ_CHECK(a->max_memory == b->max_memory);
 	FUZZ_CHECK(a->drain_timeout_ms == b->drain_timeout_ms);
 	FUZZ_CHECK(a->verbosity == b->verbosity);
+	FUZZ_CHECK((a->priv.user == NULL) == (b->priv.user == NULL));
+	FUZZ_CHECK(a->priv.user == NULL ||
+	    strcmp(a->priv.user, b->priv.user) == 0);
+	FUZZ_CHECK((a->priv.group == NULL) == (b->priv.group == NULL));
+	FUZZ_CHECK(a->daemon == b->daemon);
+	FUZZ_CHECK((a->pidfile == NULL) == (b->pidfile == NULL));
 }
 
 /*
