@@ -48,7 +48,6 @@ static void	acceptor_accept_cb(struct evconnlistener *, evutil_socket_t,
 static void	acceptor_error_cb(struct evconnlistener *, void *);
 static void	acceptor_backoff_cb(evutil_socket_t, short, void *);
 static void	acceptor_close(struct acceptor *);
-static void	acceptor_time_limit(struct acceptor *, int);
 
 /*
  * Prepare an acceptor on base, with no listener yet.  nconns is the count
@@ -66,6 +65,11 @@ acceptor_init(struct acceptor *acc, const struct config *cfg,
 	acc->nconns = nconns;
 	acc->hand_off = hand_off;
 	acc->arg = arg;
+	if (stats_accept_init(&acc->stats) == -1) {
+		snprintf(err, errlen, "cannot set up the accept counters: %s",
+		    strerror(errno));
+		return (-1);
+	}
 	if ((acc->backoff_timer = evtimer_new(base, acceptor_backoff_cb,
 	    acc)) == NULL) {
 		snprintf(err, errlen, "cannot create the accept timer");
@@ -264,7 +268,9 @@ acceptor_update(struct acceptor *acc)
 	}
 	acc->accepting = want;
 
-	acceptor_time_limit(acc, !want && !acc->stopped && !acc->backoff);
+	/* Counted and timed, for the stats. */
+	stats_limit_pause(&acc->stats, !want && !acc->stopped &&
+	    !acc->backoff, clock_coarse_ms());
 	if (!want && !acc->stopped && !acc->backoff) {
 		time_t now = time(NULL);
 
@@ -282,23 +288,6 @@ acceptor_update(struct acceptor *acc)
 		acc->paused_once = 1;
 }
 
-/* Count and time the pauses at --max-conns, for the stats. */
-static void
-acceptor_time_limit(struct acceptor *acc, int at_limit)
-{
-	uint64_t	 since = stats_get(&acc->stats.limit_paused_since_ms);
-	uint64_t	 now = clock_coarse_ms();
-
-	if (at_limit && since == 0) {
-		stats_add(&acc->stats.limit_pauses, 1);
-		stats_set(&acc->stats.limit_paused_since_ms, now > 0 ? now : 1);
-	} else if (!at_limit && since != 0) {
-		stats_add(&acc->stats.limit_paused_ms, now > since ?
-		    now - since : 0);
-		stats_set(&acc->stats.limit_paused_since_ms, 0);
-	}
-}
-
 /*
  * Shutdown: close every listening socket, so that new clients are refused
  * rather than left in a backlog nobody will read.  The listeners' records
@@ -308,10 +297,9 @@ void
 acceptor_stop(struct acceptor *acc)
 {
 	acc->stopped = 1;
-	acceptor_time_limit(acc, 0);
+	stats_limit_pause(&acc->stats, 0, clock_coarse_ms());
 	acceptor_close(acc);
 }
-
 
 /* Free everything; no connection may still refer to a listener. */
 void
@@ -326,6 +314,7 @@ acceptor_free(struct acceptor *acc)
 	acc->backoff_timer = NULL;
 	hostcap_free(acc->hosts);
 	acc->hosts = NULL;
+	stats_accept_free(&acc->stats);
 }
 
 static void

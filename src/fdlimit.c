@@ -84,7 +84,8 @@ fdlimit_fix(struct fdlimit *lim, unsigned max_conns, unsigned extra,
 			    "the hard limit is %llu; raise it (ulimit -Hn) or "
 			    "lower --max-conns", max_conns,
 			    (unsigned long long)need, lim->open_fds,
-			    FDLIMIT_SPARE + (int)extra, (unsigned long long)rl.rlim_max);
+			    FDLIMIT_SPARE + (int)extra,
+			    (unsigned long long)rl.rlim_max);
 			return (-1);
 		}
 		rl.rlim_cur = need;

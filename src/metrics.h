@@ -1,8 +1,8 @@
 /*
  * metrics.h: --metrics: an HTTP endpoint for Prometheus (GET /metrics)
- * and for health checks (GET /healthz), served by libevent's evhttp on a
- * thread and event loop of its own, so that a scrape never waits on an
- * echo loop, nor an echo loop on a scrape.
+ * and for health checks (GET /healthz), served by httpd.c on a thread
+ * and event loop of its own, so that a scrape never waits on an echo
+ * loop, nor an echo loop on a scrape.
  */
 #ifndef EVECHO_METRICS_H
 #define EVECHO_METRICS_H
@@ -11,19 +11,16 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "httpd.h"
 #include "mailbox.h"
 #include "prom.h"
 
 /*
- * Descriptors kept in reserve for scrapers' connections, on top of those
- * the endpoint holds itself; evhttp has no connection cap of its own.
+ * Scrapers' connections at once, at most; as many descriptors are kept
+ * in reserve for them, on top of those the endpoint holds itself.
  */
 #define METRICS_CLIENTS		16
-#define METRICS_TIMEOUT_SEC	10	/* an HTTP connection idle this long
-					   is closed */
-#define METRICS_LISTENERS_MAX	4	/* addresses one --metrics may give */
 
-struct evhttp;
 struct event_base;
 struct stats_report;
 
@@ -32,7 +29,8 @@ typedef void	(*metrics_gather_fn)(struct stats_report *, void *);
 
 struct metrics {
 	struct event_base	*base;		/* the endpoint's own loop */
-	struct evhttp		*http;
+	struct httpd		 http;
+	int			 http_ready;
 	struct mailbox		 control;	/* asks the thread to stop */
 	int			 control_ready;
 	pthread_t		 thread;
@@ -40,8 +38,6 @@ struct metrics {
 	metrics_gather_fn	 gather;
 	void			*arg;		/* for gather */
 	struct prom_build	 build;
-	char			 names[METRICS_LISTENERS_MAX][ADDR_STRLEN];
-	size_t			 nnames;	/* addresses it listens on */
 };
 
 int	metrics_open(struct metrics *, const struct addr_spec *,

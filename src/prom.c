@@ -40,7 +40,8 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	    b->threads) < 0;
 
 	rc |= prom_uint(out, "evecho_connections_accepted_total", "counter",
-	    "Connections accepted and served.", stats_get(&s->accepted));
+	    "Connections accepted and served; not those closed at once for "
+	    "the per-host cap.", stats_get(&s->accepted));
 	rc |= prom_uint(out, "evecho_connections_open", "gauge",
 	    "Connections open now.", r->open);
 	rc |= prom_uint(out, "evecho_connections_max", "gauge",
@@ -73,8 +74,8 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	    "Echo bytes handed to the kernel, some perhaps still in its "
 	    "send queue.", stats_get(&s->bytes_out));
 	rc |= prom_uint(out, "evecho_sent_bytes_total", "counter",
-	    "Echo bytes the clients acknowledged, counted as each connection "
-	    "closes.", stats_get(&s->bytes_acked));
+	    "Echo bytes actually sent: acknowledged by the clients (TCP), "
+	    "counted as each connection closes.", stats_get(&s->bytes_acked));
 	rc |= prom_uint(out, "evecho_queue_pauses_total", "counter",
 	    "Times reading from a client paused at --max-queue.",
 	    stats_get(&s->pauses));
@@ -89,7 +90,8 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	rc |= prom_uint(out, "evecho_log_lines_dropped_total", "counter",
 	    "Log lines lost because the log could not keep up.", r->log_lost);
 	rc |= prom_uint(out, "evecho_draining", "gauge",
-	    "1 once SIGTERM or SIGINT started the drain.", (uint64_t)r->draining);
+	    "1 once SIGTERM or SIGINT started the drain.",
+	    (uint64_t)r->draining);
 
 	rc |= prom_family(out, "process_cpu_seconds_total", "counter",
 	    "Total user and system CPU time spent in seconds.");

@@ -443,9 +443,9 @@ server_log_ready(struct server *srv, const char *budget_source)
 		else
 			log_msg(LOGLV_INFO, "listening on %s", l->name);
 	}
-	for (i = 0; srv->metrics_ready && i < srv->metrics.nnames; i++)
+	for (i = 0; srv->metrics_ready && i < srv->metrics.http.nlisteners; i++)
 		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
-		    srv->metrics.names[i]);
+		    srv->metrics.http.names[i]);
 	if (cfg->priv.user != NULL)
 		log_msg(LOGLV_INFO, "running as user %s (uid %lu, gid %lu)%s%s",
 		    cfg->priv.user, (unsigned long)cfg->priv.uid,

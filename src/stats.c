@@ -4,7 +4,9 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
@@ -55,19 +57,54 @@ stats_sum(struct stats *sum, const struct stats *s)
 	stats_add(&sum->memory_waits, stats_get(&s->memory_waits));
 }
 
+/* The acceptor's counts, zero. */
+int
+stats_accept_init(struct stats_accept *a)
+{
+	memset(a, 0, sizeof *a);
+	return ((errno = pthread_mutex_init(&a->limit_lock, NULL)) == 0 ?
+	    0 : -1);
+}
+
+void
+stats_accept_free(struct stats_accept *a)
+{
+	pthread_mutex_destroy(&a->limit_lock);
+}
+
+/*
+ * At now_ms, the acceptor is at --max-conns (paused) or not: a pause
+ * begins, and is counted, or ends, and is timed.
+ */
+void
+stats_limit_pause(struct stats_accept *a, int paused, uint64_t now_ms)
+{
+	pthread_mutex_lock(&a->limit_lock);
+	if (paused && a->limit_paused_since_ms == 0) {
+		stats_add(&a->limit_pauses, 1);
+		a->limit_paused_since_ms = now_ms > 0 ? now_ms : 1;
+	} else if (!paused && a->limit_paused_since_ms != 0) {
+		if (now_ms > a->limit_paused_since_ms)
+			a->limit_paused_ms += now_ms - a->limit_paused_since_ms;
+		a->limit_paused_since_ms = 0;
+	}
+	pthread_mutex_unlock(&a->limit_lock);
+}
+
 /* The acceptor's counts into r, a pause still going timed up to now_ms. */
 void
-stats_read_accept(struct stats_report *r, const struct stats_accept *a,
+stats_read_accept(struct stats_report *r, struct stats_accept *a,
     uint64_t now_ms)
 {
-	uint64_t	 since = stats_get(&a->limit_paused_since_ms);
-
 	r->refused_per_host = stats_get(&a->refused_per_host);
 	r->accept_errors = stats_get(&a->accept_errors);
 	r->limit_pauses = stats_get(&a->limit_pauses);
-	r->limit_paused_ms = stats_get(&a->limit_paused_ms);
-	if (since != 0 && now_ms > since)
-		r->limit_paused_ms += now_ms - since;
+	pthread_mutex_lock(&a->limit_lock);
+	r->limit_paused_ms = a->limit_paused_ms;
+	if (a->limit_paused_since_ms != 0 &&
+	    now_ms > a->limit_paused_since_ms)
+		r->limit_paused_ms += now_ms - a->limit_paused_since_ms;
+	pthread_mutex_unlock(&a->limit_lock);
 }
 
 /*

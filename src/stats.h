@@ -10,6 +10,7 @@
 #ifndef EVECHO_STATS_H
 #define EVECHO_STATS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -37,14 +38,18 @@ struct stats {
 /*
  * The acceptor's counts, written on the main thread only.  A pause at
  * --max-conns is timed: paused_since_ms is when the current one began
- * (0: none), paused_ms the sum of those that ended.
+ * (0: none), paused_ms the sum of those that ended.  The two change
+ * together, so they are read and written under limit_lock: read apart, a
+ * pause ending in between would count twice, and the next read would
+ * seem to go back.
  */
 struct stats_accept {
 	_Atomic uint64_t	 refused_per_host;	/* closed at once */
 	_Atomic uint64_t	 accept_errors;		/* accept(2) failed */
 	_Atomic uint64_t	 limit_pauses;		/* --max-conns reached */
-	_Atomic uint64_t	 limit_paused_ms;
-	_Atomic uint64_t	 limit_paused_since_ms;
+	pthread_mutex_t		 limit_lock;
+	uint64_t		 limit_paused_ms;
+	uint64_t		 limit_paused_since_ms;
 };
 
 /* n more, from the counter's own thread. */
@@ -62,6 +67,7 @@ stats_get(const _Atomic uint64_t *counter)
 	    memory_order_relaxed));
 }
 
+/* Set a counter, from its own thread (or before any other reads it). */
 static inline void
 stats_set(_Atomic uint64_t *counter, uint64_t value)
 {
@@ -90,7 +96,10 @@ const char	*stats_end_name(enum stats_end);
 void		 stats_log(const struct stats_report *);
 enum stats_end	 stats_end_of_errno(int);
 void		 stats_sum(struct stats *, const struct stats *);
+int		 stats_accept_init(struct stats_accept *);
+void		 stats_accept_free(struct stats_accept *);
+void		 stats_limit_pause(struct stats_accept *, int, uint64_t);
 void		 stats_read_accept(struct stats_report *,
-		    const struct stats_accept *, uint64_t);
+		    struct stats_accept *, uint64_t);
 
 #endif /* EVECHO_STATS_H */

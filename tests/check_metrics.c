@@ -9,6 +9,8 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -163,7 +165,7 @@ START_TEST(test_scrape_counts)
 	struct evecho		 e;
 	unsigned char		 b;
 	size_t			 in = 0;
-	int			 fd, held[2], port, i;
+	int			 fd, held[2], port, i, one = 1;
 
 	evecho_must_start(&e, args);
 	port = metrics_port(&e);
@@ -176,9 +178,12 @@ START_TEST(test_scrape_counts)
 		close(fd);
 	}
 	fd = tcp_connect_from("127.0.0.1", e.port);	/* reset */
+	/* Its ACK of the echo goes out at once, before the reset. */
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+	    sizeof one), 0);
 	echo_on(fd, 700, 7);
 	in += 700;
-	sleep_ms(100);		/* its ACK of the echo goes out first */
+	sleep_ms(50);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
 	    sizeof rst), 0);
 	close(fd);
@@ -201,7 +206,14 @@ START_TEST(test_scrape_counts)
 	ck_assert_int_eq(evecho_wait_log_count(&e, " closed (", 6,
 	    IO_TIMEOUT_MS), 6);
 
-	http_ask(port, "GET", "/metrics", &r);
+	/* A worker logs a close just before it counts the connection out. */
+	for (i = 0; i < 100; i++) {
+		http_ask(port, "GET", "/metrics", &r);
+		if (sample(r.body, "evecho_connections_open") == 1)
+			break;
+		http_free(&r);
+		sleep_ms(50);
+	}
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.head, "Content-Type: text/plain; "
 	    "version=0.0.4"));
@@ -309,10 +321,11 @@ START_TEST(test_health_and_errors)
 	static const char *const args[] = { "-v", "-l", "127.0.0.1:0",
 	    "--metrics", "127.0.0.1:0", "--drain-timeout", "20", NULL };
 	static const char *const methods[] = { "POST", "PUT", "DELETE",
-	    "OPTIONS", "PATCH" };
+	    "OPTIONS", "PATCH", "CONNECT", "TRACE", "FOO" };
 	struct http_reply	 r;
 	struct evecho		 e;
-	size_t			 i;
+	size_t			 i, length;
+	char			*p;
 	int			 fd, port;
 
 	evecho_must_start(&e, args);
@@ -336,9 +349,23 @@ START_TEST(test_health_and_errors)
 	http_ask(port, "GET", "/metrics?name[]=x", &r);	/* queries ignored */
 	ck_assert_int_eq(r.status, 200);
 	http_free(&r);
-	http_ask(port, "HEAD", "/metrics", &r);
+	http_ask(port, "GET", "/healthz", &r);
+	length = strlen(r.body);
+	http_free(&r);
+	http_ask(port, "HEAD", "/healthz", &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "");
+	ck_assert_ptr_nonnull(p = strstr(r.head, "Content-Length: "));
+	ck_assert_uint_eq(strtoul(p + 16, NULL, 10), length);
+	http_free(&r);
+	http_ask(port, "GET", "/metrics HTTP/2.0\r\nX: y", &r);
+	ck_assert_int_eq(r.status, 400);
+	http_free(&r);
+	http_ask(port, "get", "/metrics", &r);
+	ck_assert_int_eq(r.status, 400);
+	http_free(&r);
+	http_ask(port, "GET", "http://127.0.0.1/metrics", &r);
+	ck_assert_int_eq(r.status, 400);
 	http_free(&r);
 
 	/* A client still open holds the drain; health says so. */
@@ -355,6 +382,172 @@ START_TEST(test_health_and_errors)
 	ck_assert_double_eq(sample(r.body, "evecho_draining"), 1);
 	http_free(&r);
 	close(fd);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * At most 16 scrapers at once, each for at most 10 s: with 16 clients
+ * holding connections open (one trickling a byte a second, which resets
+ * no clock), a 17th waits in the backlog, unanswered, while the echo
+ * goes on; once the deadline closes the 16, it is answered.
+ */
+START_TEST(test_clients_capped)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", "--metrics",
+	    "127.0.0.1:0", NULL };
+	static const char req[] = "GET /healthz HTTP/1.1\r\n\r\n";
+	struct evecho	 e;
+	char		 buf[256];
+	long		 start, answered;
+	int		 idle[16], waiting, fd, port, i, tick;
+	ssize_t		 n;
+
+	evecho_must_start(&e, args);
+	port = metrics_port(&e);
+	start = now_ms();
+	for (i = 0; i < 16; i++) {
+		ck_assert_int_ne(idle[i] = tcp_connect("127.0.0.1", port), -1);
+		ck_assert_int_eq(send_all(idle[i], "G", 1, IO_TIMEOUT_MS), 0);
+	}
+	ck_assert_int_ne(waiting = tcp_connect("127.0.0.1", port), -1);
+	ck_assert_int_eq(send_all(waiting, req, sizeof req - 1,
+	    IO_TIMEOUT_MS), 0);
+	for (tick = 0; tick < 6; tick++) {	/* 6 s: the cap holds */
+		ck_assert_int_eq(wait_readable(waiting, 1000), 0);
+		ck_assert_int_eq(send_all(idle[0], "E", 1, IO_TIMEOUT_MS), 0);
+	}
+	fd = tcp_connect("127.0.0.1", e.port);	/* the echo is served */
+	echo_on(fd, 1000, 3);
+	close(fd);
+	ck_assert_int_eq(wait_readable(waiting, 10000), 1);
+	answered = now_ms() - start;
+	ck_assert_int_gt(n = recv(waiting, buf, sizeof buf - 1, 0), 0);
+	buf[n] = '\0';
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200 ", 13) == 0, "%s", buf);
+	/* Not before the 10 s deadline freed the 16, nor long after. */
+	ck_assert_int_ge(answered, 9500);
+	ck_assert_int_le(answered, 14000);
+	for (i = 0; i < 16; i++) {	/* each was closed, unanswered */
+		ck_assert_int_eq(wait_readable(idle[i], 1000), 1);
+		ck_assert_int_le(recv(idle[i], buf, sizeof buf, 0), 0);
+		close(idle[i]);
+	}
+	close(waiting);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A client that pipelines requests without reading the answers holds at
+ * most a request head's worth in evecho: 4 MiB sent at it leaves evecho's
+ * memory where it was, and it gets one answer, then the end.
+ */
+START_TEST(test_pipelined_flood)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", "--metrics",
+	    "127.0.0.1:0", NULL };
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct evecho	 e;
+	char		*flood, buf[4096];
+	size_t		 len = 4 << 20, off, sent = 0, got = 0;
+	long		 rss0, rss1, deadline;
+	ssize_t		 n;
+	int		 fd, port, answers = 0;
+
+	evecho_must_start(&e, args);
+	port = metrics_port(&e);
+	ck_assert_ptr_nonnull(flood = malloc(len));
+	for (off = 0; off + sizeof req - 1 <= len; off += sizeof req - 1)
+		memcpy(flood + off, req, sizeof req - 1);
+	rss0 = evecho_rss_kb(&e);
+	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
+	ck_assert_int_eq(set_nonblocking(fd), 0);
+	deadline = now_ms() + 3000;
+	while (sent < off && now_ms() < deadline) {
+		n = send(fd, flood + sent, off - sent, MSG_NOSIGNAL);
+		if (n > 0)
+			sent += (size_t)n;
+		else if (n == -1 && errno != EAGAIN)
+			break;		/* evecho hung up: fine */
+		else
+			sleep_ms(10);
+	}
+	rss1 = evecho_rss_kb(&e);
+	ck_assert_int_lt(rss1 - rss0, 2048);
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	while (now_ms() < deadline) {
+		if (wait_readable(fd, 1000) != 1)
+			continue;
+		if ((n = recv(fd, buf, sizeof buf, 0)) <= 0)
+			break;
+		if (got == 0 && strncmp(buf, "HTTP/1.1 200 ", 13) == 0)
+			answers++;
+		got += (size_t)n;
+	}
+	ck_assert_int_eq(answers, 1);
+	ck_assert_uint_lt(got, 64 * 1024);
+	close(fd);
+	free(flood);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * A client with a small window, and more sent after its request that the
+ * endpoint never reads: the answer still arrives whole, because the
+ * endpoint shuts down its side and waits for the client's end rather
+ * than close with unread input, which would reset the connection and
+ * throw away what the kernel had not sent yet.
+ */
+START_TEST(test_answer_whole)
+{
+	static const char *const args[] = { "-l", "127.0.0.1:0", "--metrics",
+	    "127.0.0.1:0", NULL };
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct evecho	 e;
+	char		 addr[64], junk[16384], *buf, *body, *p;
+	size_t		 got = 0;
+	long		 deadline;
+	ssize_t		 n;
+	int		 fd, port;
+
+	evecho_must_start(&e, args);
+	port = metrics_port(&e);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	ck_assert_int_ne(fd = tcp_connect_buffers(addr, 0, 2048), -1);
+	memset(junk, 'x', sizeof junk);
+	ck_assert_int_eq(send_all(fd, req, sizeof req - 1, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(set_nonblocking(fd), 0);
+	(void)send(fd, junk, sizeof junk, MSG_NOSIGNAL);
+	sleep_ms(300);		/* the endpoint has answered, and waits */
+	ck_assert_ptr_nonnull(buf = malloc(HTTP_MAX + 1));
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	while (now_ms() < deadline) {
+		if (wait_readable(fd, 1000) != 1)
+			continue;
+		n = recv(fd, buf + got, HTTP_MAX - got, 0);
+		ck_assert_msg(n >= 0, "recv: %s after %zu B", strerror(errno),
+		    got);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		ck_assert_uint_lt(got, HTTP_MAX);
+	}
+	buf[got] = '\0';
+	ck_assert_ptr_nonnull(body = strstr(buf, "\r\n\r\n"));
+	body += 4;
+	ck_assert_ptr_nonnull(p = strstr(buf, "Content-Length: "));
+	ck_assert_uint_eq(strtoul(p + 16, NULL, 10), strlen(body));
+	ck_assert_ptr_nonnull(strstr(body, "process_start_time_seconds "));
+	close(fd);
+	free(buf);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -435,6 +628,9 @@ metrics_suite(void)
 	harness_add_test(tc, test_scrape_counts);
 	harness_add_test(tc, test_scrape_under_load);
 	harness_add_test(tc, test_health_and_errors);
+	harness_add_test(tc, test_clients_capped);
+	harness_add_test(tc, test_pipelined_flood);
+	harness_add_test(tc, test_answer_whole);
 	harness_add_test(tc, test_reserve);
 	harness_add_test(tc, test_address_in_use);
 	suite_add_tcase(s, tc);
