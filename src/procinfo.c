@@ -61,6 +61,7 @@ procinfo_memory(struct procinfo *p)
 		return (-1);
 	p->vsize_bytes = vsize * (uint64_t)page;
 	p->rss_bytes = rss * (uint64_t)page;
+	p->has_memory = 1;
 	return (0);
 }
 

@@ -98,10 +98,13 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	rc |= evbuffer_add_printf(out, "process_cpu_seconds_total "
 	    "%llu.%03llu\n", (unsigned long long)(p->cpu_ms / 1000),
 	    (unsigned long long)(p->cpu_ms % 1000)) < 0;
-	rc |= prom_uint(out, "process_resident_memory_bytes", "gauge",
-	    "Resident memory size in bytes.", p->rss_bytes);
-	rc |= prom_uint(out, "process_virtual_memory_bytes", "gauge",
-	    "Virtual memory size in bytes.", p->vsize_bytes);
+	/* Unknown (no /proc in a chroot) is left out, not said to be 0. */
+	if (p->has_memory) {
+		rc |= prom_uint(out, "process_resident_memory_bytes", "gauge",
+		    "Resident memory size in bytes.", p->rss_bytes);
+		rc |= prom_uint(out, "process_virtual_memory_bytes", "gauge",
+		    "Virtual memory size in bytes.", p->vsize_bytes);
+	}
 	if (p->open_fds >= 0)
 		rc |= prom_uint(out, "process_open_fds", "gauge",
 		    "Number of open file descriptors.",

@@ -41,6 +41,8 @@ render(const struct prom_build *b)
 	r.limit_paused_ms = 1234;
 	p.cpu_ms = 2005;
 	p.open_fds = -1;	/* unknown: its family is left out */
+	p.rss_bytes = 4096;
+	p.has_memory = 1;
 	p.start_time = 1796000000.5;
 	ck_assert_ptr_nonnull(out = evbuffer_new());
 	ck_assert_int_eq(prom_render(out, b, &r, &p), 0);
@@ -69,6 +71,7 @@ START_TEST(test_values)
 		"\nevecho_max_conns_paused_seconds_total 1.234\n",
 		"\nprocess_cpu_seconds_total 2.005\n",
 		"\nprocess_start_time_seconds 1796000000.500\n",
+		"\nprocess_resident_memory_bytes 4096\n",
 	};
 	char	*text = render(&b);
 	size_t	 i;
