@@ -20,7 +20,7 @@
 
 /* Render a snapshot with distinct values into a string. */
 static char *
-render(const struct prom_build *b)
+render(const struct prom_build *b, int has_memory)
 {
 	struct stats_report	 r;
 	struct procinfo		 p;
@@ -42,7 +42,7 @@ render(const struct prom_build *b)
 	p.cpu_ms = 2005;
 	p.open_fds = -1;	/* unknown: its family is left out */
 	p.rss_bytes = 4096;
-	p.has_memory = 1;
+	p.has_memory = has_memory;
 	p.start_time = 1796000000.5;
 	ck_assert_ptr_nonnull(out = evbuffer_new());
 	ck_assert_int_eq(prom_render(out, b, &r, &p), 0);
@@ -73,13 +73,18 @@ START_TEST(test_values)
 		"\nprocess_start_time_seconds 1796000000.500\n",
 		"\nprocess_resident_memory_bytes 4096\n",
 	};
-	char	*text = render(&b);
+	char	*text = render(&b, 1);
 	size_t	 i;
 
 	for (i = 0; i < sizeof want / sizeof want[0]; i++)
 		ck_assert_msg(strstr(text, want[i]) != NULL, "missing %s",
 		    want[i]);
 	ck_assert_ptr_null(strstr(text, "process_open_fds"));
+	free(text);
+	/* Memory unknown (a chroot without /proc): left out, not 0. */
+	text = render(&b, 0);
+	ck_assert_ptr_null(strstr(text, "process_resident_memory_bytes"));
+	ck_assert_ptr_null(strstr(text, "process_virtual_memory_bytes"));
 	free(text);
 }
 END_TEST
@@ -91,7 +96,7 @@ END_TEST
 START_TEST(test_families)
 {
 	static const struct prom_build b = { "0.1.0", "2.1.12", "epoll", 1 };
-	char	*text = render(&b), *line, *save = NULL;
+	char	*text = render(&b, 1), *line, *save = NULL;
 	char	 family[128] = "", type[16] = "", name[128];
 	int	 samples = 0;
 
@@ -128,7 +133,7 @@ START_TEST(test_escaping)
 {
 	static const struct prom_build b = { "1.0 \"x\"\\y\nz", "2.1",
 	    "epoll", 1 };
-	char	*text = render(&b);
+	char	*text = render(&b, 1);
 
 	ck_assert_ptr_nonnull(strstr(text, "{version=\"1.0 \\\"x\\\"\\\\y\\nz\","
 	    "libevent=\"2.1\","));
