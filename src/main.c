@@ -89,6 +89,11 @@ main(int argc, char **argv)
 	if ((status = server_open(&srv, &cfg, err, sizeof err)) != EX_OK ||
 	    (status = pidfile_write(&pidfile, err, sizeof err)) != EX_OK)
 		goto done;
+	/* The pidfile first: whoever reads "ready" may look for it. */
+	if (server_start(srv, err, sizeof err) == -1) {
+		status = EX_OSERR;
+		goto done;
+	}
 	if (daemonize_ready(err, sizeof err) == -1) {
 		status = EX_OSERR;
 		goto done;

@@ -61,6 +61,7 @@ struct server {
 	struct acceptor		 acceptor;
 	int			 acceptor_ready;
 	struct fdlimit		 limits;
+	char			 budget_source[64];	/* for the log */
 	struct metrics		 metrics;	/* --metrics */
 	int			 metrics_ready;
 	struct event		*sigint_ev;
@@ -105,15 +106,15 @@ static void	server_notify_cb(evutil_socket_t, short, void *);
  * Build the whole service from cfg: event loop, listeners, workers,
  * signal handling, then the limits, counted once all that is open; then
  * give up root (--user, --chroot) before any worker thread starts.
- * Returns EX_OK, or a sysexits status with one sentence in err; on
- * failure everything opened so far is closed again.
+ * Nothing is accepted until server_start().  Returns EX_OK, or a
+ * sysexits status with one sentence in err; on failure everything opened
+ * so far is closed again.
  */
 int
 server_open(struct server **out, const struct config *cfg, char *err,
     size_t errlen)
 {
 	struct server	*srv;
-	char		 budget_source[64] = "--max-memory";
 	size_t		 i, nlisten, adopted, limit = cfg->max_memory;
 	int		 status = EX_OSERR;
 
@@ -123,6 +124,8 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		return (EX_OSERR);
 	}
 	srv->cfg = cfg;
+	snprintf(srv->budget_source, sizeof srv->budget_source,
+	    "--max-memory");
 	srv->group.cfg = cfg;
 	atomic_init(&srv->group.nconns, 0);
 	atomic_init(&srv->group.running, 0);
@@ -133,8 +136,8 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	srv->group.worker_failed = server_worker_failed;
 	srv->group.arg = srv;
 	if (limit == 0)
-		limit = budget_default_limit(budget_source,
-		    sizeof budget_source);
+		limit = budget_default_limit(srv->budget_source,
+		    sizeof srv->budget_source);
 	if (budget_init(&srv->group.budget, limit, cfg->threads) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -177,17 +180,25 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	status = EX_OSERR;
 	if (server_start_workers(srv, err, errlen) == -1)
 		goto fail;
-
-	server_log_ready(srv, budget_source);
-	acceptor_start(&srv->acceptor, srv->group.max_conns);
-	if (server_notify_ready(srv, err, errlen) == -1)
-		goto fail;
 	*out = srv;
 	return (EX_OK);
 
 fail:
 	server_free(srv);
 	return (status);
+}
+
+/*
+ * Start serving: say so in the log and to systemd, and accept.  Apart
+ * from server_open(), so that what must exist before anyone is told
+ * (the pidfile) can be written in between.  0, or -1 with err set.
+ */
+int
+server_start(struct server *srv, char *err, size_t errlen)
+{
+	server_log_ready(srv, srv->budget_source);
+	acceptor_start(&srv->acceptor, srv->group.max_conns);
+	return (server_notify_ready(srv, err, errlen));
 }
 
 /* Run until shut down and every worker has finished; the exit status. */

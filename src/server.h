@@ -12,6 +12,7 @@ struct server;
 struct stats_report;
 
 int	server_open(struct server **, const struct config *, char *, size_t);
+int	server_start(struct server *, char *, size_t);
 int	server_run(struct server *);
 void	server_free(struct server *);
 void	server_report(struct server *, struct stats_report *);
