@@ -59,8 +59,6 @@ static void	httpd_write_cb(struct bufferevent *, void *);
 static void	httpd_event_cb(struct bufferevent *, short, void *);
 static void	httpd_deadline_cb(evutil_socket_t, short, void *);
 static void	httpd_request(struct httpd_conn *, char *);
-static void	httpd_error(struct httpd_conn *, int, const char *,
-		    const char *);
 static void	httpd_close(struct httpd_conn *);
 
 /* An HTTP server on base, not yet listening, for at most max_conns. */
@@ -257,7 +255,8 @@ httpd_read_cb(struct bufferevent *bev, void *arg)
 		end = evbuffer_search(in, "\n\n", 2, NULL);
 	if (end.pos == -1) {
 		if (evbuffer_get_length(in) >= HTTPD_REQUEST_MAX)
-			httpd_error(c, 431, "Request Header Fields Too Large",
+			httpd_reply_text(c, 431,
+			    "Request Header Fields Too Large",
 			    "request head over 8 KiB\n");
 		return;
 	}
@@ -287,7 +286,8 @@ httpd_request(struct httpd_conn *c, char *line)
 
 	if ((target = strchr(method, ' ')) == NULL ||
 	    (version = strchr(target + 1, ' ')) == NULL) {
-		httpd_error(c, 400, "Bad Request", "malformed request line\n");
+		httpd_reply_text(c, 400, "Bad Request",
+		    "malformed request line\n");
 		return;
 	}
 	*target++ = '\0';
@@ -296,7 +296,8 @@ httpd_request(struct httpd_conn *c, char *line)
 	    version[7] > '9' || version[8] != '\0' || *target != '/' ||
 	    *method == '\0' || strlen(method) > HTTPD_METHOD_MAX ||
 	    strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method)) {
-		httpd_error(c, 400, "Bad Request", "malformed request line\n");
+		httpd_reply_text(c, 400, "Bad Request",
+		    "malformed request line\n");
 		return;
 	}
 	if ((p = strchr(target, '?')) != NULL)
@@ -304,7 +305,7 @@ httpd_request(struct httpd_conn *c, char *line)
 	if (strcmp(method, "HEAD") == 0)
 		c->head = 1;
 	else if (strcmp(method, "GET") != 0) {
-		httpd_error(c, 405, "Method Not Allowed",
+		httpd_reply_text(c, 405, "Method Not Allowed",
 		    "only GET and HEAD\n");
 		return;
 	}
@@ -340,9 +341,9 @@ httpd_reply(struct httpd_conn *c, int code, const char *reason,
 		httpd_close(c);
 }
 
-/* A short plain-text error answer. */
-static void
-httpd_error(struct httpd_conn *c, int code, const char *reason,
+/* A short plain-text answer. */
+void
+httpd_reply_text(struct httpd_conn *c, int code, const char *reason,
     const char *text)
 {
 	struct evbuffer	*body = evbuffer_new();

@@ -62,6 +62,8 @@ int	httpd_init(struct httpd *, struct event_base *, unsigned,
 int	httpd_listen(struct httpd *, const struct addr_spec *, char *, size_t);
 void	httpd_reply(struct httpd_conn *, int, const char *, const char *,
 	    struct evbuffer *);
+void	httpd_reply_text(struct httpd_conn *, int, const char *,
+	    const char *);
 void	httpd_free(struct httpd *);
 
 #endif /* EVECHO_HTTPD_H */

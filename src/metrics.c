@@ -30,8 +30,6 @@ static void	metrics_control_cb(unsigned, void *);
 static void	metrics_request_cb(struct httpd_conn *, const char *, void *);
 static void	metrics_scrape(struct metrics *, struct httpd_conn *);
 static void	metrics_health(struct metrics *, struct httpd_conn *);
-static void	metrics_text(struct httpd_conn *, int, const char *,
-		    const char *);
 
 /*
  * Listen on spec for HTTP, on a new event loop (on the given backend)
@@ -149,7 +147,7 @@ metrics_request_cb(struct httpd_conn *c, const char *path, void *arg)
 	else if (strcmp(path, "/healthz") == 0)
 		metrics_health(m, c);
 	else
-		metrics_text(c, 404, "Not Found",
+		httpd_reply_text(c, 404, "Not Found",
 		    "not found: try /metrics or /healthz\n");
 }
 
@@ -166,7 +164,7 @@ metrics_scrape(struct metrics *m, struct httpd_conn *c)
 
 	m->gather(&r, m->arg);
 	if (procinfo_read(&p) == -1) {
-		metrics_text(c, 500, "Internal Server Error",
+		httpd_reply_text(c, 500, "Internal Server Error",
 		    "cannot read the process's CPU time\n");
 		return;
 	}
@@ -174,7 +172,7 @@ metrics_scrape(struct metrics *m, struct httpd_conn *c)
 	    prom_render(body, &m->build, &r, &p) == -1) {
 		if (body != NULL)
 			evbuffer_free(body);
-		metrics_text(c, 500, "Internal Server Error",
+		httpd_reply_text(c, 500, "Internal Server Error",
 		    "out of memory\n");
 		return;
 	}
@@ -190,23 +188,7 @@ metrics_health(struct metrics *m, struct httpd_conn *c)
 
 	m->gather(&r, m->arg);
 	if (r.draining)
-		metrics_text(c, 503, "Service Unavailable", "draining\n");
+		httpd_reply_text(c, 503, "Service Unavailable", "draining\n");
 	else
-		metrics_text(c, 200, "OK", "ok\n");
-}
-
-/* A short plain-text answer. */
-static void
-metrics_text(struct httpd_conn *c, int code, const char *reason,
-    const char *text)
-{
-	struct evbuffer	*body = evbuffer_new();
-
-	if (body != NULL && evbuffer_add(body, text, strlen(text)) == -1) {
-		evbuffer_free(body);
-		body = NULL;
-	}
-	httpd_reply(c, code, reason, "text/plain; charset=utf-8", body);
-	if (body != NULL)
-		evbuffer_free(body);
+		httpd_reply_text(c, 200, "OK", "ok\n");
 }
