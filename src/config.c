@@ -181,7 +181,6 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	enum config_action	 action = CONFIG_RUN;
 	enum config_action	 failure = CONFIG_ERROR, listened;
 	unsigned long		 value;
-	char			 why[256];
 	int			 ch, quiet = 0, verbose = 0;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -337,14 +336,19 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_SYSLOG:
 			cfg->syslog = 1;
 			break;
-		case OPT_METRICS:
-			if (addr_parse(optarg, CONFIG_DEFAULT_METRICS_PORT,
-			    &cfg->metrics, why, sizeof why) == -1) {
-				snprintf(err, errlen, "--metrics: %s", why);
+		case OPT_METRICS: {
+			size_t n;
+
+			/* Into err itself: a cut shows at its very end. */
+			n = (size_t)snprintf(err, errlen, "--metrics: ");
+			if (n >= errlen || addr_parse(optarg,
+			    CONFIG_DEFAULT_METRICS_PORT, &cfg->metrics,
+			    err + n, errlen - n) == -1)
 				goto fail;
-			}
+			err[0] = '\0';
 			cfg->metrics_on = 1;
 			break;
+		}
 		case OPT_USER:
 			if ((listened = config_parse_user(&cfg->priv, optarg,
 			    err, errlen)) != CONFIG_RUN) {
