@@ -147,9 +147,9 @@ prom_suite(void)
 	Suite	*s = suite_create("prom");
 	TCase	*tc = tcase_create("prom");
 
-	tcase_add_test(tc, test_values);
-	tcase_add_test(tc, test_families);
-	tcase_add_test(tc, test_escaping);
+	harness_add_test(tc, test_values);
+	harness_add_test(tc, test_families);
+	harness_add_test(tc, test_escaping);
 	suite_add_tcase(s, tc);
 	return (s);
 }
