@@ -50,32 +50,26 @@ metrics_port(struct evecho *e)
 	return (port);
 }
 
-/* One HTTP/1.1 request with Connection: close, read to EOF. */
+/* An answer read to EOF from fd, then parsed; what asks it, for errors. */
 static void
-http_ask(int port, const char *method, const char *path,
-    struct http_reply *r)
+http_read(int fd, const char *what, struct http_reply *r)
 {
-	char	 req[256], *buf, *sep;
+	char	*buf, *sep;
 	size_t	 len = 0;
 	ssize_t	 n;
-	int	 fd;
 
-	snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	    "Connection: close\r\n\r\n", method, path);
-	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
-	ck_assert_int_eq(send_all(fd, req, strlen(req), IO_TIMEOUT_MS), 0);
 	ck_assert_ptr_nonnull(buf = malloc(HTTP_MAX + 1));
 	for (;;) {
 		ck_assert_msg(wait_readable(fd, IO_TIMEOUT_MS) == 1,
-		    "no answer to %s %s", method, path);
+		    "no answer to %s", what);
 		n = recv(fd, buf + len, HTTP_MAX - len, 0);
-		ck_assert_msg(n >= 0, "recv: %s", strerror(errno));
+		ck_assert_msg(n >= 0, "recv: %s after %zu B", strerror(errno),
+		    len);
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		ck_assert_uint_lt(len, HTTP_MAX);
 	}
-	close(fd);
 	buf[len] = '\0';
 	ck_assert_msg(sscanf(buf, "HTTP/1.1 %d ", &r->status) == 1,
 	    "not HTTP: %.200s", buf);
@@ -83,6 +77,22 @@ http_ask(int port, const char *method, const char *path,
 	*sep = '\0';
 	r->head = buf;
 	r->body = sep + 4;
+}
+
+/* One HTTP/1.1 request with Connection: close, read to EOF. */
+static void
+http_ask(int port, const char *method, const char *path,
+    struct http_reply *r)
+{
+	char	 req[256];
+	int	 fd;
+
+	snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Connection: close\r\n\r\n", method, path);
+	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
+	ck_assert_int_eq(send_all(fd, req, strlen(req), IO_TIMEOUT_MS), 0);
+	http_read(fd, req, r);
+	close(fd);
 }
 
 static void
@@ -139,16 +149,6 @@ promtool_check(const char *body)
 	ck_assert_msg(n == 0, "promtool: %s", out);
 }
 
-/* len bytes there and back on fd, checked. */
-static void
-echo_on(int fd, size_t len, uint32_t seed)
-{
-	unsigned char	*data = pattern_new(len, seed);
-
-	ck_assert_int_eq(echo_stream(fd, data, len, len, IO_TIMEOUT_MS), 0);
-	free(data);
-}
-
 /*
  * Known traffic, then a scrape: three clients echo and close, one resets
  * after taking its echo, one idles out, one is held open, and a second
@@ -171,7 +171,7 @@ START_TEST(test_scrape_counts)
 	port = metrics_port(&e);
 	for (i = 0; i < 3; i++) {
 		fd = tcp_connect_from("127.0.0.1", e.port);
-		echo_on(fd, 5000 * (size_t)(i + 1), (uint32_t)i);
+		echo_pattern(fd, 5000 * (size_t)(i + 1), (uint32_t)i);
 		in += 5000 * (size_t)(i + 1);
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 		ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
@@ -181,20 +181,20 @@ START_TEST(test_scrape_counts)
 	/* Its ACK of the echo goes out at once, before the reset. */
 	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
 	    sizeof one), 0);
-	echo_on(fd, 700, 7);
+	echo_pattern(fd, 700, 7);
 	in += 700;
 	sleep_ms(50);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
 	    sizeof rst), 0);
 	close(fd);
 	fd = tcp_connect_from("127.0.0.1", e.port);	/* idles out */
-	echo_on(fd, 11, 8);
+	echo_pattern(fd, 11, 8);
 	in += 11;
 	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 	close(fd);
 	for (i = 0; i < 2; i++) {	/* a second host, at its cap */
 		held[i] = tcp_connect_from("127.0.0.2", e.port);
-		echo_on(held[i], 3, 9);
+		echo_pattern(held[i], 3, 9);
 		in += 3;
 	}
 	fd = tcp_connect_from("127.0.0.2", e.port);
@@ -283,7 +283,7 @@ START_TEST(test_scrape_under_load)
 		}
 		/* Echoed, so accepted before the scrape. */
 		for (i = 0; i < CLIENTS; i++)
-			echo_on(fd[i], 64 * 1024, (uint32_t)(round + i));
+			echo_pattern(fd[i], 64 * 1024, (uint32_t)(round + i));
 		http_ask(port, "GET", "/metrics", &r);
 		ck_assert_int_eq(r.status, 200);
 		in = sample(r.body, "evecho_received_bytes_total");
@@ -370,7 +370,7 @@ START_TEST(test_health_and_errors)
 
 	/* A client still open holds the drain; health says so. */
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", e.port), -1);
-	echo_on(fd, 10, 1);
+	echo_pattern(fd, 10, 1);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "draining 1 connection",
 	    IO_TIMEOUT_MS), 0);
@@ -419,7 +419,7 @@ START_TEST(test_clients_capped)
 		ck_assert_int_eq(send_all(idle[0], "E", 1, IO_TIMEOUT_MS), 0);
 	}
 	fd = tcp_connect("127.0.0.1", e.port);	/* the echo is served */
-	echo_on(fd, 1000, 3);
+	echo_pattern(fd, 1000, 3);
 	close(fd);
 	ck_assert_int_eq(wait_readable(waiting, 10000), 1);
 	answered = now_ms() - start;
@@ -513,12 +513,10 @@ START_TEST(test_answer_whole)
 	static const char *const args[] = { "-l", "127.0.0.1:0", "--metrics",
 	    "127.0.0.1:0", NULL };
 	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-	struct evecho	 e;
-	char		 addr[64], junk[16384], *buf, *body, *p;
-	size_t		 got = 0;
-	long		 deadline;
-	ssize_t		 n;
-	int		 fd, port;
+	struct http_reply	 r;
+	struct evecho		 e;
+	char			 addr[64], junk[16384], *p;
+	int			 fd, port;
 
 	evecho_must_start(&e, args);
 	port = metrics_port(&e);
@@ -529,27 +527,13 @@ START_TEST(test_answer_whole)
 	ck_assert_int_eq(set_nonblocking(fd), 0);
 	(void)send(fd, junk, sizeof junk, MSG_NOSIGNAL);
 	sleep_ms(300);		/* the endpoint has answered, and waits */
-	ck_assert_ptr_nonnull(buf = malloc(HTTP_MAX + 1));
-	deadline = now_ms() + IO_TIMEOUT_MS;
-	while (now_ms() < deadline) {
-		if (wait_readable(fd, 1000) != 1)
-			continue;
-		n = recv(fd, buf + got, HTTP_MAX - got, 0);
-		ck_assert_msg(n >= 0, "recv: %s after %zu B", strerror(errno),
-		    got);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		ck_assert_uint_lt(got, HTTP_MAX);
-	}
-	buf[got] = '\0';
-	ck_assert_ptr_nonnull(body = strstr(buf, "\r\n\r\n"));
-	body += 4;
-	ck_assert_ptr_nonnull(p = strstr(buf, "Content-Length: "));
-	ck_assert_uint_eq(strtoul(p + 16, NULL, 10), strlen(body));
-	ck_assert_ptr_nonnull(strstr(body, "process_start_time_seconds "));
+	http_read(fd, req, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(p = strstr(r.head, "Content-Length: "));
+	ck_assert_uint_eq(strtoul(p + 16, NULL, 10), strlen(r.body));
+	ck_assert_ptr_nonnull(strstr(r.body, "process_start_time_seconds "));
+	http_free(&r);
 	close(fd);
-	free(buf);
 	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);

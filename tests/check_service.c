@@ -109,6 +109,16 @@ service_read_pid(const char *path)
 	return (pid);
 }
 
+/* SIGTERM a foreground evecho: it exits 0 and its pidfile is gone. */
+static void
+service_stop_unlinks(struct evecho *e, const char *pidfile)
+{
+	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	evecho_must_exit_0(e, WAIT_MS);
+	ck_assert_int_eq(access(pidfile, F_OK), -1);
+	evecho_stop(e);
+}
+
 /* The port of the last "listening on 127.0.0.1:PORT" in a log file. */
 static int
 service_log_port(const char *path)
@@ -710,10 +720,7 @@ START_TEST(test_pidfile_foreground)
 	    "evecho is running already\n", pidfile, (long)e.pid);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(service_read_pid(pidfile), (long)e.pid);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	evecho_must_exit_0(&e, WAIT_MS);
-	ck_assert_int_eq(access(pidfile, F_OK), -1);
-	evecho_stop(&e);
+	service_stop_unlinks(&e, pidfile);
 	service_remove_dir();
 }
 END_TEST
@@ -756,10 +763,7 @@ START_TEST(test_pidfile_after_drop)
 		evecho_must_start(&e, args);
 	}
 	ck_assert_int_eq(service_read_pid(pidfile), (long)e.pid);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
-	evecho_must_exit_0(&e, WAIT_MS);
-	ck_assert_int_eq(access(pidfile, F_OK), -1);
-	evecho_stop(&e);
+	service_stop_unlinks(&e, pidfile);
 	service_remove_dir();
 }
 END_TEST

@@ -22,16 +22,6 @@
 
 #define IO_TIMEOUT_MS	30000
 
-/* len bytes there and back on fd, checked. */
-static void
-echo_on(int fd, size_t len, uint32_t seed)
-{
-	unsigned char	*data = pattern_new(len, seed);
-
-	ck_assert_int_eq(echo_stream(fd, data, len, len, IO_TIMEOUT_MS), 0);
-	free(data);
-}
-
 struct counted {
 	unsigned		 open;
 	unsigned long long	 accepted, client, reset, idle, error, shutdown;
@@ -82,26 +72,26 @@ START_TEST(test_sigusr1_counts)
 	evecho_must_start(&e, args);
 	for (i = 0; i < 3; i++) {	/* echoed, then closed by the client */
 		fd = tcp_connect_from("127.0.0.1", e.port);
-		echo_on(fd, 1000 * (size_t)(i + 1), (uint32_t)i);
+		echo_pattern(fd, 1000 * (size_t)(i + 1), (uint32_t)i);
 		in += 1000 * (size_t)(i + 1);
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 		ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 		close(fd);
 	}
 	fd = tcp_connect_from("127.0.0.1", e.port);	/* reset */
-	echo_on(fd, 500, 7);
+	echo_pattern(fd, 500, 7);
 	in += 500;
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
 	    sizeof rst), 0);
 	close(fd);
 	fd = tcp_connect_from("127.0.0.1", e.port);	/* idles out */
-	echo_on(fd, 10, 8);
+	echo_pattern(fd, 10, 8);
 	in += 10;
 	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 	close(fd);
 	for (i = 0; i < 3; i++) {		/* a second host, at its cap */
 		held[i] = tcp_connect_from("127.0.0.2", e.port);
-		echo_on(held[i], 1, 9);
+		echo_pattern(held[i], 1, 9);
 		in += 1;
 	}
 	fd = tcp_connect_from("127.0.0.2", e.port);
@@ -242,11 +232,11 @@ START_TEST(test_limit_pauses)
 
 	evecho_must_start(&e, args);
 	first = tcp_connect("127.0.0.1", e.port);
-	echo_on(first, 10, 31);
+	echo_pattern(first, 10, 31);
 	second = tcp_connect("127.0.0.1", e.port);	/* in the backlog */
 	sleep_ms(400);
 	close(first);
-	echo_on(second, 10, 32);	/* accepted now */
+	echo_pattern(second, 10, 32);	/* accepted now */
 	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
 	last_stats(&e, &c);

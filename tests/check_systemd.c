@@ -129,22 +129,6 @@ activate(struct evecho *e, const char *const *args, int datagram)
 	return (-1);
 }
 
-/* Send len pattern bytes on fd and check that the same come back. */
-static void
-check_echo(int fd, size_t len, uint32_t seed)
-{
-	unsigned char	*data, *back;
-
-	data = pattern_new(len, seed);
-	ck_assert_ptr_nonnull(back = malloc(len));
-	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
-	ck_assert_msg(recv_exact(fd, back, len, IO_TIMEOUT_MS) == 0,
-	    "no echo of %zu bytes", len);
-	ck_assert_msg(memcmp(data, back, len) == 0, "wrong echo");
-	free(data);
-	free(back);
-}
-
 /* The flags of the server's descriptor fd, from /proc: -1 if unknown. */
 static long
 fd_flags(const struct evecho *e, int fd)
@@ -272,7 +256,7 @@ START_TEST(test_socket_activation)
 		return;
 	port = activate(&e, args, 0);
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
-	check_echo(fd, 100000, 1);
+	echo_pattern(fd, 100000, 1);
 	ck_assert_msg(evecho_wait_log(&e, " ready: ", HARNESS_START_MS) == 0,
 	    "evecho did not log ready");
 	snprintf(want, sizeof want, "listening on 127.0.0.1:%d (passed in as "
@@ -305,7 +289,7 @@ START_TEST(test_socket_activation_and_listen)
 		return;
 	port = activate(&e, args, 0);
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
-	check_echo(fd, 1000, 2);
+	echo_pattern(fd, 1000, 2);
 	close(fd);
 	ck_assert_msg(evecho_wait_log(&e, " ready: ", HARNESS_START_MS) == 0,
 	    "evecho did not log ready");
@@ -325,7 +309,7 @@ START_TEST(test_socket_activation_and_listen)
 	free(log);
 	ck_assert_int_ne(other, 0);
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", other), -1);
-	check_echo(fd, 1000, 3);
+	echo_pattern(fd, 1000, 3);
 	close(fd);
 	kill(e.pid, SIGTERM);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
@@ -444,7 +428,7 @@ START_TEST(test_notify)
 	ck_assert_msg((port = evecho_listen_port(&e)) != 0,
 	    "READY=1 before evecho listens");
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
-	check_echo(fd, 1000, 4);
+	echo_pattern(fd, 1000, 4);
 	ck_assert_int_eq(notify_count(&n, "STATUS=0 connections open"), 1);
 
 	/* The status follows the connections, every 2 s at most. */
@@ -479,7 +463,7 @@ START_TEST(test_notify_fails)
 
 	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", e.port), -1);
-	check_echo(fd, 1000, 5);
+	echo_pattern(fd, 1000, 5);
 	close(fd);
 	kill(e.pid, SIGTERM);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);

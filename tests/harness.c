@@ -1188,6 +1188,20 @@ wait_readable(int fd, int timeout_ms)
 }
 
 /*
+ * len bytes of pattern seed there and back on fd, every byte checked,
+ * within 30 s; the test fails otherwise.
+ */
+void
+echo_pattern(int fd, size_t len, uint32_t seed)
+{
+	unsigned char	*data = pattern_new(len, seed);
+
+	ck_assert_msg(echo_stream(fd, data, len, len, 30000) == 0,
+	    "no echo of %zu bytes", len);
+	free(data);
+}
+
+/*
  * Send data while reading the echo, as a pipelining client does, and
  * compare every byte as it arrives.  Writes are cut into pieces of
  * `chunk` bytes, or of varying sizes (1 byte to 64 KiB) when chunk is 0.

@@ -89,6 +89,7 @@ int	 set_nonblocking(int);
 int	 send_all(int, const void *, size_t, int);
 int	 recv_exact(int, void *, size_t, int);
 int	 recv_eof(int, int);
+void	 echo_pattern(int, size_t, uint32_t);
 int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
 int	 wait_readable(int, int);
 
