@@ -38,6 +38,12 @@
 #define ACCEPT_BACKOFF_SEC	1	/* pause after EMFILE and the like */
 #define LIMIT_WARN_INTERVAL	60	/* seconds between limit warnings */
 
+/* What acceptor_take() needs to add the sockets of one listen address. */
+struct acceptor_take_ctx {
+	struct acceptor		*acc;
+	const struct addr_spec	*spec;
+};
+
 static int	acceptor_take(evutil_socket_t, void *, char *, size_t);
 static int	acceptor_add(struct acceptor *, evutil_socket_t, char *,
 		    size_t);
@@ -93,15 +99,30 @@ int
 acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
     char *err, size_t errlen)
 {
-	return (net_listen_spec(spec, acc->cfg->backlog, acceptor_take, acc,
+	struct acceptor_take_ctx	 ctx = { acc, spec };
+	char				 name[ADDR_STRLEN];
+
+	if (spec->kind != ADDR_TCP || (spec->options & ADDR_OPT_TLS)) {
+		addr_spec_format(spec, name, sizeof name);
+		snprintf(err, errlen, "listen address '%s': this kind of "
+		    "listener is not available yet", name);
+		return (EX_CONFIG);
+	}
+	return (net_listen_spec(spec, acc->cfg->backlog, acceptor_take, &ctx,
 	    err, errlen));
 }
 
-/* net_listen_spec() hands over each listening socket. */
+/* net_listen_spec() hands over each listening socket: add it, as spec. */
 static int
 acceptor_take(evutil_socket_t fd, void *arg, char *err, size_t errlen)
 {
-	return (acceptor_add(arg, fd, err, errlen));
+	struct acceptor_take_ctx	*ctx = arg;
+	struct acceptor			*acc = ctx->acc;
+
+	if (acceptor_add(acc, fd, err, errlen) == -1)
+		return (-1);
+	acc->listeners[acc->nlisteners - 1].options = ctx->spec->options;
+	return (0);
 }
 
 /*

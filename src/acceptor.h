@@ -37,6 +37,7 @@ struct listener {
 	char			 name[ADDR_STRLEN];	/* real address */
 	char			 passed_as[64];	/* name it was passed in
 						   as; "" if opened here */
+	unsigned		 options;	/* ADDR_OPT_*: its stages */
 };
 
 /*

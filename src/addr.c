@@ -1,12 +1,15 @@
 /*
- * addr.c: listen addresses.  The accepted forms are HOST, HOST:PORT,
- * [IPV6], [IPV6]:PORT and :PORT (every interface; "*" may stand for the
- * empty host).  Parsing never touches the network; resolving does.
+ * addr.c: listen addresses.  An address is [KIND:]WHERE[,OPTION]...:
+ * KIND is tcp (the default), udp or unix; WHERE is HOST, HOST:PORT,
+ * [IPV6], [IPV6]:PORT or :PORT (every interface; "*" may stand for the
+ * empty host), or a path for unix; OPTION is tls or proxy, for stream
+ * listeners.  Parsing never touches the network; resolving does.
  */
 #include "autoconfig.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -20,6 +23,22 @@
 
 #include "addr.h"
 
+/* The listener options, as written after a comma. */
+static const struct {
+	const char	*name;
+	unsigned	 flag;
+} addr_options[] = {
+	{ "tls",	ADDR_OPT_TLS },
+	{ "proxy",	ADDR_OPT_PROXY },
+};
+
+static int	addr_wrong_kind(const char *, size_t *);
+static int	addr_parse_options(const char *, const char *,
+		    struct addr_spec *, char *, size_t);
+static int	addr_parse_path(const char *, const char *,
+		    struct addr_spec *, char *, size_t);
+static int	addr_parse_inet(const char *, const char *,
+		    struct addr_spec *, char *, size_t);
 static int	parse_port(const char *, uint16_t *);
 static int	valid_host_name(const char *);
 static int	valid_ipv6_literal(const char *);
@@ -32,23 +51,151 @@ int
 addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
     char *err, size_t errlen)
 {
-	const char	*host, *port = NULL, *colon;
-	size_t		 hostlen;
+	char		 where[4 * ADDR_HOST_MAX];
+	const char	*rest = spec, *comma;
+	size_t		 len;
 
 	memset(out, 0, sizeof *out);
+	out->kind = ADDR_TCP;
 	out->port = default_port;
 
-	if (*spec == '\0') {
-		snprintf(err, errlen, "empty listen address");
+	if (strncmp(rest, "tcp:", 4) == 0)
+		rest += 4;
+	else if (strncmp(rest, "udp:", 4) == 0) {
+		out->kind = ADDR_UDP;
+		rest += 4;
+	} else if (strncmp(rest, "unix:", 5) == 0) {
+		out->kind = ADDR_UNIX;
+		rest += 5;
+	} else if (addr_wrong_kind(rest, &len)) {
+		snprintf(err, errlen, "listen address '%s': unknown kind "
+		    "'%.*s'; the kinds are tcp:, udp: and unix:, and TLS is "
+		    "an option: HOST:PORT,tls", spec, (int)len, rest);
 		return (-1);
 	}
+	comma = strchr(rest, ',');
+	len = comma != NULL ? (size_t)(comma - rest) : strlen(rest);
+	if (len == 0) {
+		snprintf(err, errlen, *spec == '\0' ? "empty listen address" :
+		    "listen address '%s' names no %s", spec,
+		    out->kind == ADDR_UNIX ? "socket path" : "host or port");
+		return (-1);
+	}
+	if (len >= sizeof where) {
+		snprintf(err, errlen, "listen address '%.32s...' is longer "
+		    "than %zu characters", spec, sizeof where - 1);
+		return (-1);
+	}
+	memcpy(where, rest, len);
+	where[len] = '\0';
+	if (comma != NULL &&
+	    addr_parse_options(spec, comma + 1, out, err, errlen) == -1)
+		return (-1);
+	if (out->kind == ADDR_UNIX)
+		return (addr_parse_path(spec, where, out, err, errlen));
+	return (addr_parse_inet(spec, where, out, err, errlen));
+}
+
+/*
+ * Whether spec begins with a kind of listener people may try that evecho
+ * does not have ("tls:", "udp6:"), rather than a host name: without this,
+ * "sctp:h:7" would be refused as an IPv6 address missing its brackets.
+ */
+static int
+addr_wrong_kind(const char *spec, size_t *len)
+{
+	static const char *const kinds[] = { "tls", "ssl", "sctp", "tcp4",
+	    "tcp6", "udp4", "udp6", "http", "https", "dccp", "unix-dgram",
+	    "unixgram", "abstract", NULL };
+	size_t		 i, n;
+
+	for (i = 0; kinds[i] != NULL; i++) {
+		n = strlen(kinds[i]);
+		if (strncmp(spec, kinds[i], n) == 0 && spec[n] == ':') {
+			*len = n;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * The comma-separated options after the address, each known and given
+ * once, and each fit for the kind of listener.
+ */
+static int
+addr_parse_options(const char *spec, const char *opts, struct addr_spec *out,
+    char *err, size_t errlen)
+{
+	const char	*p = opts, *end;
+	size_t		 i, len;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < sizeof addr_options / sizeof addr_options[0];
+		    i++) {
+			if (strlen(addr_options[i].name) == len &&
+			    strncmp(addr_options[i].name, p, len) == 0)
+				break;
+		}
+		if (i == sizeof addr_options / sizeof addr_options[0]) {
+			snprintf(err, errlen, "listen address '%s': unknown "
+			    "option '%.*s'; the options are tls and proxy",
+			    spec, (int)(len > 32 ? 32 : len), p);
+			return (-1);
+		}
+		if (out->options & addr_options[i].flag) {
+			snprintf(err, errlen, "listen address '%s': option "
+			    "'%s' given twice", spec, addr_options[i].name);
+			return (-1);
+		}
+		if (out->kind == ADDR_UDP) {
+			snprintf(err, errlen, "listen address '%s': option "
+			    "'%s' is for stream listeners, not udp", spec,
+			    addr_options[i].name);
+			return (-1);
+		}
+		out->options |= addr_options[i].flag;
+		if (end == NULL)
+			return (0);
+		p = end + 1;
+	}
+}
+
+/*
+ * A Unix-domain socket path: it must fit sun_path, NUL included.  A
+ * relative path is taken from the directory evecho starts in.
+ */
+static int
+addr_parse_path(const char *spec, const char *path, struct addr_spec *out,
+    char *err, size_t errlen)
+{
+	if (strlen(path) >= sizeof out->path) {
+		snprintf(err, errlen, "listen address '%.40s...': a socket "
+		    "path has at most %zu characters", spec,
+		    sizeof out->path - 1);
+		return (-1);
+	}
+	snprintf(out->path, sizeof out->path, "%s", path);
+	out->port = 0;
+	return (0);
+}
+
+/* HOST, HOST:PORT, [IPV6], [IPV6]:PORT or :PORT, of the whole spec. */
+static int
+addr_parse_inet(const char *whole, const char *spec, struct addr_spec *out,
+    char *err, size_t errlen)
+{
+	const char	*host, *port = NULL, *colon;
+	size_t		 hostlen;
 
 	if (*spec == '[') {
 		const char *close = strchr(spec, ']');
 
 		if (close == NULL) {
 			snprintf(err, errlen,
-			    "listen address '%s' has '[' without ']'", spec);
+			    "listen address '%s' has '[' without ']'", whole);
 			return (-1);
 		}
 		host = spec + 1;
@@ -57,18 +204,18 @@ addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
 			port = close + 2;
 		else if (close[1] != '\0') {
 			snprintf(err, errlen, "listen address '%s': expected "
-			    "':PORT' after ']'", spec);
+			    "':PORT' after ']'", whole);
 			return (-1);
 		}
 		if (hostlen == 0 || hostlen >= sizeof out->host) {
 			snprintf(err, errlen, "listen address '%s': '[...]' "
-			    "must hold an IPv6 address", spec);
+			    "must hold an IPv6 address", whole);
 			return (-1);
 		}
 		memcpy(out->host, host, hostlen);
 		if (!valid_ipv6_literal(out->host)) {
 			snprintf(err, errlen, "listen address '%s': '%s' is "
-			    "not an IPv6 address", spec, out->host);
+			    "not an IPv6 address", whole, out->host);
 			return (-1);
 		}
 	} else {
@@ -76,7 +223,7 @@ addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
 		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 			snprintf(err, errlen, "listen address '%s' has several "
 			    "':'; write IPv6 addresses in brackets, as in "
-			    "[::1]:7777", spec);
+			    "[::1]:7777", whole);
 			return (-1);
 		}
 		hostlen = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
@@ -84,7 +231,7 @@ addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
 			port = colon + 1;
 		if (hostlen >= sizeof out->host) {
 			snprintf(err, errlen, "listen address '%.32s...': host "
-			    "name longer than %d characters", spec,
+			    "name longer than %d characters", whole,
 			    ADDR_HOST_MAX - 1);
 			return (-1);
 		}
@@ -94,12 +241,12 @@ addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
 		if (colon == NULL && strspn(spec, "0123456789") == hostlen) {
 			snprintf(err, errlen, "listen address '%s' is only a "
 			    "number; write ':%s' for every interface or "
-			    "'127.0.0.1:%s' for loopback", spec, spec, spec);
+			    "'127.0.0.1:%s' for loopback", whole, spec, spec);
 			return (-1);
 		}
 		if (out->host[0] != '\0' && !valid_host_name(out->host)) {
 			snprintf(err, errlen, "listen address '%s': '%s' is "
-			    "not a valid host name or address", spec,
+			    "not a valid host name or address", whole,
 			    out->host);
 			return (-1);
 		}
@@ -107,7 +254,7 @@ addr_parse(const char *spec, uint16_t default_port, struct addr_spec *out,
 
 	if (port != NULL && parse_port(port, &out->port) == -1) {
 		snprintf(err, errlen, "listen address '%s': port '%s' is not "
-		    "a number from 0 to 65535", spec, port);
+		    "a number from 0 to 65535", whole, port);
 		return (-1);
 	}
 	return (0);
@@ -247,6 +394,13 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 		    (unsigned)ntohs(sin6->sin6_port));
 		return (buf);
 	}
+	case AF_UNIX: {
+		const struct sockaddr_un *sun = (const void *)sa;
+
+		snprintf(buf, len, "unix:%.*s", (int)sizeof sun->sun_path,
+		    sun->sun_path);
+		return (buf);
+	}
 	default:
 		snprintf(buf, len, "(address family %d)", sa->sa_family);
 		return (buf);
@@ -255,14 +409,30 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 	return (buf);
 }
 
-/* The spec as the user would write it: "*:7777", "[::1]:0", "h:80". */
+/*
+ * The spec as the user would write it: "*:7777", "[::1]:0", "h:80",
+ * "udp:127.0.0.1:7", "unix:/run/evecho.sock", "127.0.0.1:7443,tls".
+ */
 void
 addr_spec_format(const struct addr_spec *spec, char *buf, size_t len)
 {
-	if (spec->host[0] == '\0')
-		snprintf(buf, len, "*:%u", (unsigned)spec->port);
+	const char	*kind = spec->kind == ADDR_UDP ? "udp:" : "";
+	size_t		 used, i;
+
+	if (spec->kind == ADDR_UNIX)
+		snprintf(buf, len, "unix:%s", spec->path);
+	else if (spec->host[0] == '\0')
+		snprintf(buf, len, "%s*:%u", kind, (unsigned)spec->port);
 	else if (strchr(spec->host, ':') != NULL)
-		snprintf(buf, len, "[%s]:%u", spec->host, (unsigned)spec->port);
+		snprintf(buf, len, "%s[%s]:%u", kind, spec->host,
+		    (unsigned)spec->port);
 	else
-		snprintf(buf, len, "%s:%u", spec->host, (unsigned)spec->port);
+		snprintf(buf, len, "%s%s:%u", kind, spec->host,
+		    (unsigned)spec->port);
+	for (i = 0; i < sizeof addr_options / sizeof addr_options[0]; i++) {
+		used = strlen(buf);
+		if ((spec->options & addr_options[i].flag) && used < len)
+			snprintf(buf + used, len - used, ",%s",
+			    addr_options[i].name);
+	}
 }

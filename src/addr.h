@@ -13,12 +13,28 @@
 #include <event2/util.h>
 
 #define ADDR_HOST_MAX	256	/* longest host name we accept, plus NUL */
-#define ADDR_STRLEN	(INET6_ADDRSTRLEN + 8)	/* "[v6]:65535" and NUL */
+#define ADDR_PATH_MAX	108	/* sun_path on Linux, NUL included */
+/* "[v6]:65535", or "unix:" and a socket path, and a NUL. */
+#define ADDR_STRLEN	(ADDR_PATH_MAX + 8)
+
+/* What a listener serves. */
+enum addr_kind {
+	ADDR_TCP,		/* echo over TCP: the default */
+	ADDR_UDP,		/* echo of datagrams */
+	ADDR_UNIX		/* echo over a Unix-domain stream socket */
+};
+
+/* Options of a stream listener, written after the address: ",tls". */
+#define ADDR_OPT_TLS	0x1	/* clients speak TLS */
+#define ADDR_OPT_PROXY	0x2	/* a PROXY protocol header comes first */
 
 /* One -l argument after parsing; nothing resolved yet. */
 struct addr_spec {
+	enum addr_kind	kind;
+	unsigned	options;		/* ADDR_OPT_* */
 	char		host[ADDR_HOST_MAX];	/* "" means every interface */
 	uint16_t	port;			/* 0 asks for an ephemeral port */
+	char		path[ADDR_PATH_MAX];	/* ADDR_UNIX: the socket */
 };
 
 /* Why addr_resolve() failed, so the caller can pick the exit status. */

@@ -36,7 +36,8 @@ enum {
 	OPT_USER,
 	OPT_CHROOT,
 	OPT_DAEMON,
-	OPT_PIDFILE
+	OPT_PIDFILE,
+	OPT_HANDSHAKE_TIMEOUT
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -53,6 +54,8 @@ static const struct option long_options[] = {
 	{ "max-conns-per-host",	required_argument,	NULL,
 	    OPT_MAX_CONNS_PER_HOST },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN_TIMEOUT },
+	{ "handshake-timeout",	required_argument,	NULL,
+	    OPT_HANDSHAKE_TIMEOUT },
 	{ "threads",		required_argument,	NULL, OPT_THREADS },
 	{ "stats-interval",	required_argument,	NULL,
 	    OPT_STATS_INTERVAL },
@@ -102,13 +105,15 @@ config_usage(FILE *fp)
 "              [--metrics address] [--stats-interval seconds]\n"
 "              [--syslog-facility name] [--daemon] [--pidfile path]\n"
 "              [--user user[:group]] [--chroot dir]\n"
+"              [--handshake-timeout seconds]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
 "  -l, --listen ADDR          listen on ADDR: HOST, HOST:PORT, [IPV6],\n"
 "                             [IPV6]:PORT, or :PORT for every interface;\n"
 "                             repeatable (default %s:%d; port 0 picks\n"
-"                             a free port)\n"
+"                             a free port); ADDR,proxy takes a PROXY\n"
+"                             protocol header (v1 or v2) first\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
 "  -B, --backend NAME         event backend: epoll, poll or select\n"
 "                             (default: the best one available)\n"
@@ -130,6 +135,9 @@ config_usage(FILE *fp)
 "                             (default 1M)\n"
 "      --drain-timeout SECS   on SIGTERM or SIGINT, time left to connections\n"
 "                             to receive their echo (default %d)\n"
+"      --handshake-timeout SECS\n"
+"                             time a client of a proxy listener has to send\n"
+"                             its PROXY header; 0: only -t (default %d)\n"
 "      --stats-interval SECS  log a line of counters every SECS, as SIGUSR1\n"
 "                             does (default 0: off)\n"
 "      --metrics ADDR         serve GET /metrics (Prometheus) and /healthz\n"
@@ -166,7 +174,8 @@ config_usage(FILE *fp)
 	    CONFIG_DEFAULT_IDLE_MS / 1000, FDLIMIT_SPARE,
 	    config_format_size(budget_default_limit(what, sizeof what), mem,
 	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
-	    CONFIG_DEFAULT_METRICS_PORT, config_default_threads());
+	    CONFIG_DEFAULT_HANDSHAKE_MS / 1000, CONFIG_DEFAULT_METRICS_PORT,
+	    config_default_threads());
 }
 
 /*
@@ -188,6 +197,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_MS;
 	cfg->max_queue = CONFIG_DEFAULT_MAX_QUEUE;
 	cfg->drain_timeout_ms = CONFIG_DEFAULT_DRAIN_MS;
+	cfg->handshake_timeout_ms = CONFIG_DEFAULT_HANDSHAKE_MS;
 	cfg->threads = config_default_threads();
 	cfg->syslog_facility = LOG_DAEMON;
 
@@ -284,6 +294,12 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			    &cfg->drain_timeout_ms, err, errlen) == -1)
 				goto fail;
 			break;
+		case OPT_HANDSHAKE_TIMEOUT:
+			if (parse_seconds_flag("--handshake-timeout", "5",
+			    optarg, &cfg->handshake_timeout_ms, err,
+			    errlen) == -1)
+				goto fail;
+			break;
 		case OPT_STATS_INTERVAL:
 			if (parse_seconds_flag("--stats-interval", "60", optarg,
 			    &cfg->stats_interval_ms, err, errlen) == -1)
@@ -345,6 +361,13 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			    CONFIG_DEFAULT_METRICS_PORT, &cfg->metrics,
 			    err + n, errlen - n) == -1)
 				goto fail;
+			if (cfg->metrics.kind != ADDR_TCP ||
+			    cfg->metrics.options != 0) {
+				snprintf(err, errlen, "--metrics: '%s' is not "
+				    "a TCP address; udp:, unix: and listener "
+				    "options are for -l", optarg);
+				goto fail;
+			}
 			err[0] = '\0';
 			cfg->metrics_on = 1;
 			break;

@@ -19,6 +19,7 @@
 #define CONFIG_DEFAULT_MAX_QUEUE	(1024 * 1024)
 #define CONFIG_DEFAULT_DRAIN_MS		(5 * 1000)
 #define CONFIG_DEFAULT_METRICS_PORT	9777
+#define CONFIG_DEFAULT_HANDSHAKE_MS	(5 * 1000)
 
 #define CONFIG_BACKLOG_MAX		65535
 #define CONFIG_MAX_CONNS_MAX		10000000
@@ -40,6 +41,8 @@ struct config {
 	size_t			 max_queue;	/* bytes queued per client */
 	unsigned		 threads;	/* workers, each a thread */
 	unsigned		 drain_timeout_ms;	/* after SIGTERM */
+	unsigned		 handshake_timeout_ms;	/* PROXY header;
+							   0: only -t */
 	unsigned		 stats_interval_ms;	/* 0: no stats lines */
 	int			 verbosity;	/* enum log_level */
 	int			 log_format;	/* enum log_format */

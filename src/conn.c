@@ -40,6 +40,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "handshake.h"
 #include "hostcap.h"
 #include "log.h"
 #include "net.h"
@@ -95,7 +96,14 @@ conn_new(struct worker *w, const struct handoff *h)
 		c->peer.sa.sa_family = AF_UNSPEC;
 	why = "cannot start reading";
 	if (event_assign(&c->ev_read, w->base, h->fd, EV_READ | EV_PERSIST,
-	    conn_read_cb, c) == -1 || conn_start_reading(c) == -1)
+	    conn_read_cb, c) == -1)
+		goto fail;
+	if (h->from->options & ADDR_OPT_PROXY) {
+		why = "cannot await its PROXY header";
+		if (handshake_start(c) == -1)
+			goto fail;
+	}
+	if (conn_start_reading(c) == -1)
 		goto fail;
 
 	c->host = h->host;	/* from here on, conn_close() gives it back */
@@ -104,14 +112,8 @@ conn_new(struct worker *w, const struct handoff *h)
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	stats_add(&w->stats.accepted, 1);
-	if (log_enabled(LOGLV_CONN)) {
-		struct log_fields f = { .event = "connected", .peer =
-		    conn_peer(c, peer, sizeof peer), .worker = w->id,
-		    .has = LOG_HAS_WORKER };
-
-		log_event(LOGLV_CONN, &f, "%s connected (%u open)", f.peer,
-		    atomic_load(&w->group->nconns));
-	}
+	if (c->hs == NULL)
+		conn_log_connected(c, NULL, NULL);
 	return (c);
 
 fail:
@@ -119,16 +121,53 @@ fail:
 		log_error("cannot accept %s: %s%s", addr_format((const struct
 		    sockaddr *)&h->ss, peer, sizeof peer), why,
 		    log_flood_note(held, note, sizeof note));
+	handshake_free(c);
 	evutil_closesocket(h->fd);
 	free(c);
 	return (NULL);
+}
+
+/* The stage before the echo is over: echo from now on. 0, or -1. */
+int
+conn_begin(struct conn *c)
+{
+	event_del(&c->ev_read);
+	c->state = CONN_ECHOING;
+	if (event_assign(&c->ev_read, c->worker->base, c->fd,
+	    EV_READ | EV_PERSIST, conn_read_cb, c) == -1)
+		return (-1);
+	return (conn_start_reading(c));
+}
+
+/*
+ * The "connected" line, once the client is known: through a proxy (via),
+ * with a protocol worth naming (proto), when either is not NULL.
+ */
+void
+conn_log_connected(const struct conn *c, const char *via, const char *proto)
+{
+	struct worker	*w = c->worker;
+	char		 peer[ADDR_STRLEN];
+
+	if (log_enabled(LOGLV_CONN)) {
+		struct log_fields f = { .event = "connected", .peer =
+		    conn_peer(c, peer, sizeof peer), .via = via,
+		    .proto = proto, .worker = w->id, .has = LOG_HAS_WORKER };
+
+		log_event(LOGLV_CONN, &f, "%s connected%s%s%s%s (%u open)",
+		    f.peer, via != NULL ? " via " : "", via != NULL ? via : "",
+		    proto != NULL ? ", " : "", proto != NULL ? proto : "",
+		    atomic_load(&w->group->nconns));
+	}
 }
 
 /* Server shutdown: take no more input, send what was received, then end. */
 void
 conn_drain(struct conn *c)
 {
-	if (c->state == CONN_ECHOING)
+	if (c->state == CONN_HANDSHAKING)
+		conn_close(c, STATS_END_SHUTDOWN, "server shutdown");
+	else if (c->state == CONN_ECHOING)
 		conn_finish(c);
 }
 
@@ -185,6 +224,7 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 		    (unsigned long long)(f.duration_ms / 1000),
 		    (unsigned long long)(f.duration_ms % 1000));
 	}
+	handshake_free(c);
 	conn_unhold(c);
 	conn_unpromise(c);
 	idle_remove(&w->idle, &c->idle);

@@ -8,6 +8,7 @@
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <stdint.h>
@@ -26,11 +27,13 @@
 
 struct bufferevent;
 struct handoff;
+struct handshake;
 struct hostcap_entry;
 struct listener;
 struct worker;
 
 enum conn_state {
+	CONN_HANDSHAKING,	/* before the echo: see handshake.h */
 	CONN_ECHOING,		/* reading and echoing */
 	CONN_FLUSHING,		/* no more input; close once output is sent */
 	CONN_LINGERING		/* output sent and shut down; await client EOF */
@@ -53,6 +56,8 @@ struct conn {
 	struct bufferevent	*bev;		/* its output queue; NULL until
 						   the echo first has to wait */
 	struct idle_entry	 idle;		/* its place for -t */
+	struct handshake	*hs;		/* until the echo begins, on
+						   listeners with a stage */
 	uint64_t		 bytes_in;	/* read from the client */
 	uint64_t		 opened_ms;	/* for the duration logged */
 	evutil_socket_t		 fd;		/* the socket */
@@ -64,10 +69,15 @@ struct conn {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
 		struct sockaddr_in6	sin6;
-	}			 peer;		/* for log lines */
+		struct sockaddr_un	sun;
+	}			 peer;		/* the client, for log lines:
+						   as a PROXY header names it */
 };
 
 struct conn	*conn_new(struct worker *, const struct handoff *);
+int		 conn_begin(struct conn *);
+void		 conn_log_connected(const struct conn *, const char *,
+		    const char *);
 void		 conn_drain(struct conn *);
 void		 conn_close(struct conn *, enum stats_end, const char *);
 size_t		 conn_pending(const struct conn *);

@@ -321,6 +321,10 @@ log_json(char *buf, size_t size, enum log_severity sev,
 	if (f != NULL) {
 		if (f->peer != NULL)
 			log_append_field(buf, size, &len, "peer", f->peer);
+		if (f->via != NULL)
+			log_append_field(buf, size, &len, "via", f->via);
+		if (f->proto != NULL)
+			log_append_field(buf, size, &len, "proto", f->proto);
 		if (f->has & LOG_HAS_WORKER)
 			log_append_number(buf, size, &len, "worker",
 			    f->worker);

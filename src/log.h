@@ -39,6 +39,8 @@ struct log_fields {
 	const char		*event;		/* "connected", "closed", ... */
 	const char		*peer;
 	const char		*reason;
+	const char		*via;		/* the proxy it came through */
+	const char		*proto;		/* "proxy v2", "TLSv1.3"... */
 	uint64_t		 bytes_in, bytes_out;
 	uint64_t		 duration_ms;
 	unsigned		 worker;

@@ -64,6 +64,14 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	rc |= evbuffer_add_printf(out, "evecho_max_conns_paused_seconds_total "
 	    "%llu.%03llu\n", (unsigned long long)(r->limit_paused_ms / 1000),
 	    (unsigned long long)(r->limit_paused_ms % 1000)) < 0;
+	rc |= prom_family(out, "evecho_proxy_headers_total", "counter",
+	    "PROXY protocol headers taken, by version; local ones (v2 LOCAL, "
+	    "v1 UNKNOWN) named no client.");
+	for (i = 0; i < 3; i++)
+		rc |= evbuffer_add_printf(out, "evecho_proxy_headers_total"
+		    "{version=\"%s\"} %llu\n", i == STATS_PROXY_V1 ? "1" :
+		    i == STATS_PROXY_V2 ? "2" : "local",
+		    (unsigned long long)stats_get(&s->proxy_headers[i])) < 0;
 	rc |= prom_uint(out, "evecho_accept_errors_total", "counter",
 	    "accept(2) failures, each followed by a pause in accepting.",
 	    r->accept_errors);

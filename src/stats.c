@@ -18,6 +18,8 @@ static const char *const stats_end_names[STATS_END_N] = {
 	[STATS_END_IDLE] = "idle",
 	[STATS_END_ERROR] = "error",
 	[STATS_END_SHUTDOWN] = "shutdown",
+	[STATS_END_PROTOCOL] = "protocol",
+	[STATS_END_HANDSHAKE] = "handshake",
 };
 
 const char *
@@ -55,6 +57,9 @@ stats_sum(struct stats *sum, const struct stats *s)
 	stats_add(&sum->bytes_acked, stats_get(&s->bytes_acked));
 	stats_add(&sum->pauses, stats_get(&s->pauses));
 	stats_add(&sum->memory_waits, stats_get(&s->memory_waits));
+	for (i = 0; i < 3; i++)
+		stats_add(&sum->proxy_headers[i],
+		    stats_get(&s->proxy_headers[i]));
 }
 
 /* The acceptor's counts, zero. */
@@ -112,12 +117,13 @@ stats_read_accept(struct stats_report *r, struct stats_accept *a,
  * "stats: 3 open, 12 accepted; ended 8 client, 1 reset, 1 idle, 0 error,
  * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out, 1200 B acked;
  * 0 pauses, 0 memory waits; memory 224 of 5.9G; 0 pauses at --max-conns
- * (0.000 s); 0 accept errors; 0 log lines lost"
+ * (0.000 s); 0 accept errors; 0 log lines lost; PROXY headers 0 v1, 0 v2,
+ * 0 local"
  */
 void
 stats_log(const struct stats_report *r)
 {
-	char	 ended[160], queued[32], budget[32];
+	char	 ended[256], queued[32], budget[32];
 	size_t	 len = 0;
 	int	 i, n;
 
@@ -134,7 +140,7 @@ stats_log(const struct stats_report *r)
 	    "refused per host; %llu B in, %llu B out, %llu B acked; %llu "
 	    "pauses, %llu memory waits; memory %s of %s; %llu pauses at "
 	    "--max-conns (%llu.%03llu s); %llu accept errors; %llu log "
-	    "lines lost", r->open,
+	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local", r->open,
 	    (unsigned long long)stats_get(&r->sum.accepted), ended,
 	    (unsigned long long)r->refused_per_host,
 	    (unsigned long long)stats_get(&r->sum.bytes_in),
@@ -148,5 +154,8 @@ stats_log(const struct stats_report *r)
 	    (unsigned long long)(r->limit_paused_ms / 1000),
 	    (unsigned long long)(r->limit_paused_ms % 1000),
 	    (unsigned long long)r->accept_errors,
-	    (unsigned long long)r->log_lost);
+	    (unsigned long long)r->log_lost,
+	    (unsigned long long)stats_get(&r->sum.proxy_headers[0]),
+	    (unsigned long long)stats_get(&r->sum.proxy_headers[1]),
+	    (unsigned long long)stats_get(&r->sum.proxy_headers[2]));
 }

@@ -21,6 +21,8 @@ enum stats_end {
 	STATS_END_IDLE,		/* -t */
 	STATS_END_ERROR,	/* an error here: memory, a failed call */
 	STATS_END_SHUTDOWN,	/* evecho stopping: drain, exit */
+	STATS_END_PROTOCOL,	/* a bad PROXY header or TLS handshake */
+	STATS_END_HANDSHAKE,	/* neither done within the time allowed */
 	STATS_END_N
 };
 
@@ -33,6 +35,15 @@ struct stats {
 						   client, counted at close */
 	_Atomic uint64_t	 pauses;	/* reading paused: --max-queue */
 	_Atomic uint64_t	 memory_waits;	/* reading paused: --max-memory */
+	_Atomic uint64_t	 proxy_headers[3];	/* taken: v1, v2, and
+							   v2 LOCAL */
+};
+
+/* Which kind of PROXY header a connection sent, for proxy_headers[]. */
+enum stats_proxy {
+	STATS_PROXY_V1,
+	STATS_PROXY_V2,
+	STATS_PROXY_LOCAL	/* v2 LOCAL or v1 UNKNOWN: no client given */
 };
 
 /*

@@ -69,6 +69,7 @@ struct worker {
 	struct stats		 stats;		/* written by its thread only */
 	struct log_flood	 setup_errors;	/* its thread's, summarised */
 	struct log_flood	 handoff_errors;	/* the acceptor's */
+	struct log_flood	 handshake_errors;	/* bad PROXY headers */
 	struct budget_account	 account;	/* our share of --max-memory */
 	struct event		 room_ev;	/* the budget has room again */
 	int			 room_ready;	/* room_ev was assigned */

@@ -68,6 +68,77 @@ START_TEST(test_parse_good)
 }
 END_TEST
 
+/* Listener kinds and options, and what they mean. */
+static const struct kind_case {
+	const char	*spec;
+	enum addr_kind	 kind;
+	unsigned	 options;
+	const char	*host;		/* or the path, for unix */
+	unsigned	 port;
+	const char	*formatted;	/* addr_spec_format() */
+} kind_cases[] = {
+	{ "udp:127.0.0.1:7", ADDR_UDP, 0, "127.0.0.1", 7, "udp:127.0.0.1:7" },
+	{ "udp:[::1]", ADDR_UDP, 0, "::1", DEFPORT, "udp:[::1]:4242" },
+	{ "udp::9", ADDR_UDP, 0, "", 9, "udp:*:9" },
+	{ "tcp:localhost:1", ADDR_TCP, 0, "localhost", 1, "localhost:1" },
+	{ "unix:/run/evecho.sock", ADDR_UNIX, 0, "/run/evecho.sock", 0,
+	    "unix:/run/evecho.sock" },
+	{ "unix:rel/x.sock,proxy", ADDR_UNIX, ADDR_OPT_PROXY, "rel/x.sock", 0,
+	    "unix:rel/x.sock,proxy" },
+	{ "127.0.0.1:7443,tls", ADDR_TCP, ADDR_OPT_TLS, "127.0.0.1", 7443,
+	    "127.0.0.1:7443,tls" },
+	{ "127.0.0.1:7001,proxy", ADDR_TCP, ADDR_OPT_PROXY, "127.0.0.1", 7001,
+	    "127.0.0.1:7001,proxy" },
+	{ "127.0.0.1:7002,tls,proxy", ADDR_TCP, ADDR_OPT_TLS | ADDR_OPT_PROXY,
+	    "127.0.0.1", 7002, "127.0.0.1:7002,tls,proxy" },
+	{ "[::1]:7,proxy,tls", ADDR_TCP, ADDR_OPT_TLS | ADDR_OPT_PROXY, "::1",
+	    7, "[::1]:7,tls,proxy" },
+	{ "unix:/s,tls", ADDR_UNIX, ADDR_OPT_TLS, "/s", 0, "unix:/s,tls" },
+};
+
+/* Each kind and option is read as meant, and formats back the same. */
+START_TEST(test_parse_kinds)
+{
+	const struct kind_case	*kc = &kind_cases[_i];
+	struct addr_spec	 spec, again;
+	char			 err[ERRLEN] = "", buf[ADDR_STRLEN + 32];
+
+	ck_assert_msg(addr_parse(kc->spec, DEFPORT, &spec, err,
+	    sizeof err) == 0, "'%s' refused: %s", kc->spec, err);
+	ck_assert_int_eq(spec.kind, kc->kind);
+	ck_assert_uint_eq(spec.options, kc->options);
+	ck_assert_str_eq(kc->kind == ADDR_UNIX ? spec.path : spec.host,
+	    kc->host);
+	ck_assert_uint_eq(spec.port, kc->port);
+	addr_spec_format(&spec, buf, sizeof buf);
+	ck_assert_str_eq(buf, kc->formatted);
+	ck_assert_int_eq(addr_parse(buf, 1, &again, err, sizeof err), 0);
+	ck_assert_int_eq(again.kind, spec.kind);
+	ck_assert_uint_eq(again.options, spec.options);
+}
+END_TEST
+
+/* A socket path fills sun_path at most, NUL included; longer is refused. */
+START_TEST(test_parse_long_path)
+{
+	struct addr_spec	 spec;
+	char			 in[ADDR_PATH_MAX + 16], want[ERRLEN];
+	char			 err[ERRLEN];
+
+	memcpy(in, "unix:/", 6);
+	memset(in + 6, 'p', ADDR_PATH_MAX - 2);
+	in[6 + ADDR_PATH_MAX - 2] = '\0';	/* a path of ADDR_PATH_MAX - 1 */
+	ck_assert_msg(addr_parse(in, DEFPORT, &spec, err, sizeof err) == 0,
+	    "refused: %s", err);
+	ck_assert_uint_eq(strlen(spec.path), ADDR_PATH_MAX - 1);
+	strcat(in, "p");
+	snprintf(want, sizeof want, "listen address '%.40s...': a socket "
+	    "path has at most %d characters", in, ADDR_PATH_MAX - 1);
+	ck_assert_int_eq(addr_parse(in, DEFPORT, &spec, err, sizeof err), -1);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
 /* A spec without a port takes whatever default the caller passes. */
 START_TEST(test_parse_default_port)
 {
@@ -90,6 +161,12 @@ END_TEST
 #define NUMBER_ERR(n)	"listen address '" n "' is only a number; write " \
 			    "':" n "' for every interface or '127.0.0.1:" n \
 			    "' for loopback"
+#define NUMBER_ERR2(s, n) "listen address '" s "' is only a number; write " \
+			    "':" n "' for every interface or '127.0.0.1:" n \
+			    "' for loopback"
+#define KIND_ERR(s, k)	"listen address '" s "': unknown kind '" k "'; the " \
+			    "kinds are tcp:, udp: and unix:, and TLS is an " \
+			    "option: HOST:PORT,tls"
 #define COLONS_ERR(s)	"listen address '" s "' has several ':'; write IPv6 " \
 			    "addresses in brackets, as in [::1]:7777"
 #define BRACKET_ERR(s)	"listen address '" s "' has '[' without ']'"
@@ -163,6 +240,33 @@ static const struct bad_case {
 	{ "h]:7",		NAME_ERR("h]:7", "h]") },
 	{ "h[1]",		NAME_ERR("h[1]", "h[1]") },
 	{ " localhost",		NAME_ERR(" localhost", " localhost") },
+	/* Kinds and options. */
+	{ "udp:",		"listen address 'udp:' names no host or port" },
+	{ "unix:",		"listen address 'unix:' names no socket path" },
+	{ "unix:,tls",		"listen address 'unix:,tls' names no socket "
+				    "path" },
+	{ ",tls",		"listen address ',tls' names no host or port" },
+	{ "udp:7777",		NUMBER_ERR2("udp:7777", "7777") },
+	{ "udp:h:x",		PORT_ERR("udp:h:x", "x") },
+	{ "h:7,",		"listen address 'h:7,': unknown option ''; the "
+				    "options are tls and proxy" },
+	{ "h:7,ssl",		"listen address 'h:7,ssl': unknown option "
+				    "'ssl'; the options are tls and proxy" },
+	{ "h:7,TLS",		"listen address 'h:7,TLS': unknown option "
+				    "'TLS'; the options are tls and proxy" },
+	{ "h:7,tls,",		"listen address 'h:7,tls,': unknown option ''; "
+				    "the options are tls and proxy" },
+	{ "h:7,tls,tls",	"listen address 'h:7,tls,tls': option 'tls' "
+				    "given twice" },
+	{ "h:7,proxy,tls,proxy",	"listen address 'h:7,proxy,tls,proxy': "
+				    "option 'proxy' given twice" },
+	{ "udp:h:7,tls",	"listen address 'udp:h:7,tls': option 'tls' is "
+				    "for stream listeners, not udp" },
+	{ "udp:h:7,proxy",	"listen address 'udp:h:7,proxy': option "
+				    "'proxy' is for stream listeners, not udp" },
+	{ "sctp:h:7",		KIND_ERR("sctp:h:7", "sctp") },
+	{ "tls:[::1]:7",	KIND_ERR("tls:[::1]:7", "tls") },
+	{ "udp6:h",		KIND_ERR("udp6:h", "udp6") },
 };
 
 /* Each refused form gets its exact sentence. */
@@ -299,19 +403,27 @@ START_TEST(test_format_ipv6)
 }
 END_TEST
 
-/* A family addr_format() does not know is named, not misprinted. */
+/*
+ * A Unix-domain address formats as "unix:" and its path, the longest
+ * path whole; a family addr_format() does not know is named, not
+ * misprinted.
+ */
 START_TEST(test_format_unknown_family)
 {
 	struct sockaddr_un	 sun;
 	struct sockaddr_storage	 ss;
-	char			 buf[ADDR_STRLEN];
+	char			 buf[ADDR_STRLEN], want[ADDR_STRLEN];
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	memset(buf, 'X', sizeof buf);
 	ck_assert_ptr_eq(addr_format((struct sockaddr *)&sun, buf,
 	    sizeof buf), buf);
-	ck_assert_str_eq(buf, "(address family 1)");
+	ck_assert_str_eq(buf, "unix:");
+	memset(sun.sun_path, 'p', sizeof sun.sun_path - 1);
+	snprintf(want, sizeof want, "unix:%s", sun.sun_path);
+	addr_format((struct sockaddr *)&sun, buf, sizeof buf);
+	ck_assert_str_eq(buf, want);
 
 	memset(&ss, 0, sizeof ss);
 	ss.ss_family = 12345;
@@ -512,6 +624,9 @@ addr_suite(void)
 	tcase_add_loop_test(tc_parse, test_parse_good, 0,
 	    sizeof good_cases / sizeof good_cases[0]);
 	tcase_add_test(tc_parse, test_parse_default_port);
+	tcase_add_loop_test(tc_parse, test_parse_kinds, 0,
+	    sizeof kind_cases / sizeof kind_cases[0]);
+	tcase_add_test(tc_parse, test_parse_long_path);
 	tcase_add_loop_test(tc_parse, test_parse_bad, 0,
 	    sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc_parse, test_parse_long_host);

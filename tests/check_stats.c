@@ -41,7 +41,8 @@ last_stats(struct evecho *e, struct counted *c)
 		last = p;
 	ck_assert_ptr_nonnull(last);
 	ck_assert_msg(sscanf(last, "stats: %u open, %llu accepted; ended %llu "
-	    "client, %llu reset, %llu idle, %llu error, %llu shutdown; %lu "
+	    "client, %llu reset, %llu idle, %llu error, %llu shutdown, %*u "
+	    "protocol, %*u handshake; %lu "
 	    "refused per host; %llu B in, %llu B out, %llu B acked;",
 	    &c->open, &c->accepted, &c->client, &c->reset, &c->idle,
 	    &c->error, &c->shutdown, &c->refused, &c->in, &c->out,
