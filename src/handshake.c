@@ -207,21 +207,19 @@ handshake_done(struct conn *c, const struct proxy_header *hdr)
 	    hdr->local ? " LOCAL" : "");
 	stats_add(&w->stats.proxy_headers[hdr->local ? STATS_PROXY_LOCAL :
 	    hdr->version == 1 ? STATS_PROXY_V1 : STATS_PROXY_V2], 1);
-	if (!hdr->local) {
-		switch (hdr->src.ss_family) {
-		case AF_INET:
-			len = sizeof(struct sockaddr_in);
-			break;
-		case AF_INET6:
-			len = sizeof(struct sockaddr_in6);
-			break;
-		case AF_UNIX:
-			len = sizeof(struct sockaddr_un);
-			break;
-		}
-		if (len > 0 && len <= sizeof c->peer)
-			memcpy(&c->peer, &hdr->src, len);
+	switch (hdr->src.ss_family) {	/* AF_UNSPEC for a local one */
+	case AF_INET:
+		len = sizeof(struct sockaddr_in);
+		break;
+	case AF_INET6:
+		len = sizeof(struct sockaddr_in6);
+		break;
+	case AF_UNIX:
+		len = sizeof(struct sockaddr_un);
+		break;
 	}
+	if (len > 0 && len <= sizeof c->peer)
+		memcpy(&c->peer, &hdr->src, len);
 	handshake_free(c);
 	conn_log_connected(c, via, proto);
 	if (conn_begin(c) == -1)

@@ -448,11 +448,17 @@ server_log_ready(struct server *srv, const char *budget_source)
 	for (i = 0; i < srv->acceptor.nlisteners; i++) {
 		const struct listener *l = &srv->acceptor.listeners[i];
 
+		const char *stages = (l->options & ADDR_OPT_TLS) ?
+		    ((l->options & ADDR_OPT_PROXY) ? " (PROXY header, TLS)" :
+		    " (TLS)") : (l->options & ADDR_OPT_PROXY) ?
+		    " (PROXY header)" : "";
+
 		if (l->passed_as[0] != '\0')
-			log_msg(LOGLV_INFO, "listening on %s (passed in as "
-			    "'%s')", l->name, l->passed_as);
+			log_msg(LOGLV_INFO, "listening on %s%s (passed in as "
+			    "'%s')", l->name, stages, l->passed_as);
 		else
-			log_msg(LOGLV_INFO, "listening on %s", l->name);
+			log_msg(LOGLV_INFO, "listening on %s%s", l->name,
+			    stages);
 	}
 	for (i = 0; srv->metrics_ready && i < srv->metrics.http.nlisteners; i++)
 		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
