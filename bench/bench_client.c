@@ -30,11 +30,13 @@
 #include "bench_hist.h"
 #include "bench_load.h"
 #include "bench_pattern.h"
+#include "bench_proxy.h"
 #include "bench_tally.h"
 #include "bench_target.h"
 
 static void	connect_start(struct client *, uint64_t);
 static void	connect_cb(evutil_socket_t, short, void *);
+static int	client_send_proxy(struct client *, int);
 static void	read_cb(evutil_socket_t, short, void *);
 static void	write_cb(evutil_socket_t, short, void *);
 static void	backoff_cb(evutil_socket_t, short, void *);
@@ -145,6 +147,8 @@ connect_cb(evutil_socket_t fd, short what, void *arg)
 		    l->target->name, strerror(soerr));
 		return;
 	}
+	if (l->opts->proxy != 0 && client_send_proxy(c, fd) == -1)
+		return;
 	c->state = CS_OPEN;
 	if (event_assign(c->rev, l->base, fd, EV_READ | EV_PERSIST, read_cb,
 	    c) == -1 || event_assign(c->wev, l->base, fd, EV_WRITE |
@@ -160,6 +164,32 @@ connect_cb(evutil_socket_t fd, short what, void *arg)
 	/* Churn: this connection's one message. */
 	c->tx_limit = c->tx + l->opts->size;
 	flush(c, 0);
+}
+
+/*
+ * --proxy: the header goes first, whole, in one send on a socket with
+ * nothing queued yet, so it never waits; it is not echoed, so it is not
+ * counted.  0, or -1 when the connection failed.
+ */
+static int
+client_send_proxy(struct client *c, int fd)
+{
+	unsigned char	 hdr[BENCH_PROXY_MAX];
+	ssize_t		 n;
+	int		 len;
+
+	if ((len = bench_proxy_header(fd, c->load->opts->proxy, hdr,
+	    sizeof hdr)) == -1) {
+		fail(c, ERR_IO, "cannot make a PROXY header: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if ((n = send(fd, hdr, (size_t)len, MSG_NOSIGNAL)) != len) {
+		fail(c, ERR_IO, "cannot send the PROXY header: %s", n == -1 ?
+		    strerror(errno) : "short write");
+		return (-1);
+	}
+	return (0);
 }
 
 /* After the warm-up barrier: begin the work of the connection's role. */

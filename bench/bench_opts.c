@@ -21,7 +21,8 @@ enum {
 	OPT_IDLE,
 	OPT_SEED,
 	OPT_JSON,
-	OPT_SERVER_PID
+	OPT_SERVER_PID,
+	OPT_PROXY
 };
 
 static const char short_options[] = ":c:s:d:hV";
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
 	{ "seed",		required_argument,	NULL, OPT_SEED },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "server-pid",		required_argument,	NULL, OPT_SERVER_PID },
+	{ "proxy",		required_argument,	NULL, OPT_PROXY },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -56,8 +58,8 @@ opts_usage(FILE *fp)
 	fprintf(fp,
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
-"                    [--seed n] [--server-pid pid] [--threads n]\n"
-"                    [--warmup secs] [host:]port\n"
+"                    [--proxy v1|v2] [--seed n] [--server-pid pid]\n"
+"                    [--threads n] [--warmup secs] [host:]port\n"
 "\n"
 "Load generator for TCP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
@@ -83,6 +85,9 @@ opts_usage(FILE *fp)
 "      --idle K         also hold K idle connections open (default 0)\n"
 "      --seed N         seed of the pseudo-random bytes (default %d)\n"
 "      --json           print one JSON object instead of the table\n"
+"      --proxy v1|v2    begin each connection with a PROXY protocol\n"
+"                       header of that version, naming its own ends, for\n"
+"                       a server's proxy listener (default: none)\n"
 "      --server-pid PID Linux: also report the CPU time process PID (the\n"
 "                       server) spent in the measured window\n"
 "  -h, --help           print this help and exit\n"
@@ -194,6 +199,15 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_PROXY:
+			if (strcmp(optarg, "v1") != 0 &&
+			    strcmp(optarg, "v2") != 0) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--proxy: expected v1 or v2", optarg);
+				return (OPTS_ERROR);
+			}
+			o->proxy = optarg[1] - '0';
 			break;
 		case OPT_SERVER_PID:
 			if (config_parse_uint(optarg, 1, INT_MAX,

@@ -44,6 +44,7 @@ struct bench_opts {
 	uint64_t	 seed;		/* --seed: of the byte streams */
 	int		 json;		/* --json instead of the table */
 	long		 server_pid;	/* --server-pid: its CPU; 0: none */
+	int		 proxy;		/* --proxy: header version; 0: none */
 	struct target	 target;	/* [HOST:]PORT, parsed, unresolved */
 };
 

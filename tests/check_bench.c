@@ -437,6 +437,58 @@ START_TEST(test_churn)
 }
 END_TEST
 
+/*
+ * --proxy v1 and v2 against a proxy listener: clean runs, and the server
+ * logs each connection through a header of that version naming the
+ * client's own address; without --proxy the same listener fails the run.
+ */
+START_TEST(test_proxy)
+{
+	static const char *const proxied[] = { "-v", "-l",
+	    "127.0.0.1:0,proxy", NULL };
+	struct evecho	 e;
+	struct outcome	 r;
+	const char	*args[] = { "pingpong", "-c", "2", "--duration", "0.5",
+	    "--warmup", "0", "--json", "--proxy", NULL, NULL, NULL };
+	static const char *const versions[] = { "v1", "v2" };
+	char		 want[64], peer[64], via[64], *log, *line;
+	int		 v;
+
+	evecho_must_start(&e, proxied);
+	for (v = 0; v < 2; v++) {
+		args[9] = versions[v];
+		args[10] = target_of(&e);
+		run_bench(args, &r);
+		assert_clean(&r, "pingpong");
+		snprintf(want, sizeof want, ", PROXY v%d (", v + 1);
+		ck_assert_int_eq(evecho_wait_log_count(&e, want, 2, 10000), 2);
+	}
+	/* The header names the client's own end: the peer is the "via". */
+	ck_assert_ptr_nonnull(log = evecho_log(&e));
+	ck_assert_ptr_nonnull(line = strstr(log, ", PROXY v2 ("));
+	while (line > log && line[-1] != '\n')
+		line--;
+	ck_assert_int_eq(sscanf(line, "%*s %63s connected via %63[^,]", peer,
+	    via), 2);
+	ck_assert_str_eq(peer, via);
+	free(log);
+	args[8] = target_of(&e);	/* no --proxy */
+	args[9] = NULL;
+	run_bench(args, &r);
+	ck_assert_msg(r.status == 1, "exit %d without --proxy; stderr:\n%s",
+	    r.status, r.err);
+	evecho_stop(&e);
+
+	args[8] = "--proxy";
+	args[9] = "v3";
+	args[10] = "127.0.0.1:7";
+	run_bench(args, &r);
+	ck_assert_int_eq(r.status, 64);
+	ck_assert_msg(strstr(r.err, "evecho-bench: invalid value 'v3' for "
+	    "--proxy: expected v1 or v2") != NULL, "stderr:\n%s", r.err);
+}
+END_TEST
+
 /* --idle 20: the server holds 22 connections at once, all stay up. */
 START_TEST(test_idle)
 {
@@ -792,6 +844,7 @@ bench_suite(void)
 	harness_add_test(tc, test_server_pid);
 	harness_add_test(tc, test_stream);
 	harness_add_test(tc, test_churn);
+	harness_add_test(tc, test_proxy);
 	harness_add_test(tc, test_idle);
 	harness_add_test(tc, test_idle_closed);
 	harness_add_test(tc, test_threads);

@@ -142,6 +142,10 @@ START_TEST(test_errors)
 		{ { "--seed", "18446744073709551616", "7", NULL }, "invalid "
 		    "value '18446744073709551616' for --seed: expected a "
 		    "whole number from 0 to 18446744073709551615" },
+		{ { "--proxy", "v3", "7", NULL }, "invalid value 'v3' for "
+		    "--proxy: expected v1 or v2" },
+		{ { "--proxy", "1", "7", NULL }, "invalid value '1' for "
+		    "--proxy: expected v1 or v2" },
 		{ { "--bogus", "7", NULL }, "unknown option '--bogus'" },
 		{ { "-x", "7", NULL }, "unknown option '-x'" },
 		{ { "--d", "1", "7", NULL }, "option '--d' is ambiguous: it "
