@@ -36,6 +36,8 @@ render(const struct prom_build *b, int has_memory)
 		stats_set(&r.sum.ended[i], (uint64_t)(100 + i));
 	stats_set(&r.sum.bytes_in, 18446744073709551615ULL);
 	stats_set(&r.sum.bytes_acked, 7);
+	stats_set(&r.sum.proxy_headers[STATS_PROXY_V2], 9);
+	stats_set(&r.sum.proxy_headers[STATS_PROXY_LOCAL], 4);
 	r.open = 3;
 	r.refused_per_host = 5;
 	r.limit_paused_ms = 1234;
@@ -68,6 +70,11 @@ START_TEST(test_values)
 		"\nevecho_connections_closed_total{reason=\"per_host_cap\"} 5\n",
 		"\nevecho_received_bytes_total 18446744073709551615\n",
 		"\nevecho_sent_bytes_total 7\n",
+		"\nevecho_proxy_headers_total{version=\"1\"} 0\n",
+		"\nevecho_proxy_headers_total{version=\"2\"} 9\n",
+		"\nevecho_proxy_headers_total{version=\"local\"} 4\n",
+		"\nevecho_connections_closed_total{reason=\"protocol\"} 105\n",
+		"\nevecho_connections_closed_total{reason=\"handshake\"} 106\n",
 		"\nevecho_max_conns_paused_seconds_total 1.234\n",
 		"\nprocess_cpu_seconds_total 2.005\n",
 		"\nprocess_start_time_seconds 1796000000.500\n",
