@@ -102,7 +102,8 @@ fault_client(const char *addr, size_t len, int rcvbuf, int half_close,
 
 	data = pattern_new(len, seed);
 	fd = tcp_connect_buffers(addr, 0, rcvbuf);
-	ck_assert_int_ne(fd, -1);
+	ck_assert_msg(fd != -1, "%s: cannot connect to %s: is evecho gone?",
+	    fault_run, addr);
 	ck_assert_int_eq(set_nonblocking(fd), 0);
 	if (rcvbuf > 0)
 		sent = send_until_stalled(fd, data, len, 200);
