@@ -158,35 +158,38 @@ handshake_peek(struct conn *c)
 
 /*
  * Only the start of a header has arrived (peeked bytes), or nothing
- * after all (0).  With nothing, readability says when to look again;
- * with a part, it would say so at once and forever, so look again after
- * a pause instead: short while bytes keep coming, longer while not.
+ * after all (0).  With nothing, readability says when to look again,
+ * and the timer keeps the deadline.  With a part, readability would say
+ * so at once and forever, so stop reading and look again after a pause
+ * instead: short while bytes keep coming, longer while not.  Either way
+ * the timer is armed anew: it may have fired a moment before the
+ * deadline by our clock, and must not be left unarmed.
  */
 static void
 handshake_wait(struct conn *c, unsigned peeked)
 {
 	struct handshake	*hs = c->hs;
-	uint64_t		 now, left;
-	unsigned		 ms;
+	uint64_t		 now, left = UINT64_MAX;
 	struct timeval		 tv;
 
-	if (peeked == 0)
-		return;
-	if (peeked > hs->peeked)
-		hs->retry_ms = HANDSHAKE_RETRY_MIN_MS;
-	else if (hs->retry_ms < HANDSHAKE_RETRY_MAX_MS)
-		hs->retry_ms *= 2;
-	hs->peeked = peeked;
-	ms = hs->retry_ms;
 	if (hs->deadline_ms != 0) {
 		now = clock_coarse_ms();
 		left = hs->deadline_ms > now ? hs->deadline_ms - now : 0;
-		if (left < ms)
-			ms = (unsigned)left;
 	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	event_del(&c->ev_read);
+	if (peeked > 0) {
+		if (peeked > hs->peeked)
+			hs->retry_ms = HANDSHAKE_RETRY_MIN_MS;
+		else if (hs->retry_ms < HANDSHAKE_RETRY_MAX_MS)
+			hs->retry_ms *= 2;
+		hs->peeked = peeked;
+		if (hs->retry_ms < left)
+			left = hs->retry_ms;
+		event_del(&c->ev_read);
+	}
+	if (left == UINT64_MAX)
+		return;		/* no deadline, and reading waits */
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
 	if (evtimer_add(&hs->timer, &tv) == -1)
 		conn_close(c, STATS_END_ERROR, "cannot arm the header timer");
 }
