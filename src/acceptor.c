@@ -17,12 +17,14 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -34,6 +36,7 @@
 #include "acceptor.h"
 #include "log.h"
 #include "net.h"
+#include "unixsock.h"
 
 #define ACCEPT_BACKOFF_SEC	1	/* pause after EMFILE and the like */
 #define LIMIT_WARN_INTERVAL	60	/* seconds between limit warnings */
@@ -45,6 +48,9 @@ struct acceptor_take_ctx {
 };
 
 static int	acceptor_take(evutil_socket_t, void *, char *, size_t);
+static int	acceptor_listen_unix(struct acceptor *,
+		    const struct addr_spec *, char *, size_t);
+static void	acceptor_unlink(struct acceptor *, struct listener *);
 static int	acceptor_add(struct acceptor *, evutil_socket_t, char *,
 		    size_t);
 static int	acceptor_admit(struct acceptor *, evutil_socket_t,
@@ -102,14 +108,51 @@ acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
 	struct acceptor_take_ctx	 ctx = { acc, spec };
 	char				 name[ADDR_STRLEN];
 
-	if (spec->kind != ADDR_TCP || (spec->options & ADDR_OPT_TLS)) {
+	if (spec->kind == ADDR_UDP || (spec->options & ADDR_OPT_TLS)) {
 		addr_spec_format(spec, name, sizeof name);
 		snprintf(err, errlen, "listen address '%s': this kind of "
 		    "listener is not available yet", name);
 		return (EX_CONFIG);
 	}
+	if (spec->kind == ADDR_UNIX)
+		return (acceptor_listen_unix(acc, spec, err, errlen));
 	return (net_listen_spec(spec, acc->cfg->backlog, acceptor_take, &ctx,
 	    err, errlen));
+}
+
+/*
+ * Listen on a Unix-domain socket path (unixsock.c), with the mode and
+ * owner of --unix-mode and --unix-owner; the listener removes its file
+ * when it closes.
+ */
+static int
+acceptor_listen_unix(struct acceptor *acc, const struct addr_spec *spec,
+    char *err, size_t errlen)
+{
+	const struct config	*cfg = acc->cfg;
+	struct unixsock_opts	 opts = { cfg->unix_mode, (uid_t)-1,
+				    (gid_t)-1 };
+	struct unixsock_file	*file;
+	struct listener		*l;
+	int			 fd, status;
+
+	if (cfg->unix_owner != NULL && (status = unixsock_owner(
+	    cfg->unix_owner, cfg->unix_group, &opts.uid, &opts.gid, err,
+	    errlen)) != EX_OK)
+		return (status);
+	if ((status = unixsock_listen(spec, &opts, cfg->backlog, &fd, &file,
+	    err, errlen)) != EX_OK)
+		return (status);
+	if (acceptor_add(acc, fd, err, errlen) == -1) {
+		if (file != NULL)
+			(void)unlink(file->path);	/* ours: just bound */
+		free(file);
+		return (EX_OSERR);
+	}
+	l = &acc->listeners[acc->nlisteners - 1];
+	l->options = spec->options;
+	l->file = file;
+	return (EX_OK);
 }
 
 /* net_listen_spec() hands over each listening socket: add it, as spec. */
@@ -127,7 +170,8 @@ acceptor_take(evutil_socket_t fd, void *arg, char *err, size_t errlen)
 
 /*
  * Take a socket passed in (socket activation) as a listener, under the
- * name its unit gave it.  It must be a listening TCP socket: a datagram
+ * name its unit gave it.  It must be a listening stream socket, TCP or
+ * Unix-domain (whose file is systemd's: it is never removed here): a datagram
  * socket, or a connection (Accept=yes), would be misread, so it is
  * refused with EX_CONFIG.  It is made non-blocking and close-on-exec
  * here, whatever the passer left.  The acceptor owns fd from here on,
@@ -168,10 +212,11 @@ acceptor_adopt(struct acceptor *acc, int fd, const char *name, char *err,
 		status = EX_OSERR;
 		goto fail;
 	}
-	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
-		snprintf(err, errlen, "%s is a %s socket: evecho takes "
-		    "listening TCP sockets only (ListenStream=)", what,
-		    ss.ss_family == AF_UNIX ? "Unix-domain" : "non-IP");
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
+	    ss.ss_family != AF_UNIX) {
+		snprintf(err, errlen, "%s is a socket of address family %d: "
+		    "evecho takes listening TCP and Unix-domain sockets only "
+		    "(ListenStream=)", what, ss.ss_family);
 		goto fail;
 	}
 	len = sizeof listening;
@@ -347,8 +392,37 @@ acceptor_close(struct acceptor *acc)
 		if (acc->listeners[i].lev != NULL)
 			evconnlistener_free(acc->listeners[i].lev);
 		acc->listeners[i].lev = NULL;
+		acceptor_unlink(acc, &acc->listeners[i]);
 	}
 	acc->accepting = 0;
+}
+
+/*
+ * A closed listener's socket file goes with it, if it is still ours.
+ * Not with --chroot: the path is outside the new root, and the next
+ * start replaces the file as stale.  Failing to remove it (after
+ * --user, the directory may be root's) is worth a warning, no more.
+ */
+static void
+acceptor_unlink(struct acceptor *acc, struct listener *l)
+{
+	char	 why[PATH_MAX + 64];
+
+	if (l->file == NULL)
+		return;
+	if (acc->cfg->priv.chroot_dir == NULL) {
+		switch (unixsock_remove(l->file, why, sizeof why)) {
+		case -1:
+			log_warn("%s", why);
+			break;
+		case 0:
+			if (why[0] != '\0')
+				log_msg(LOGLV_INFO, "%s", why);
+			break;
+		}
+	}
+	free(l->file);
+	l->file = NULL;
 }
 
 /*
@@ -406,13 +480,18 @@ acceptor_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct handoff		 h;
 
 	(void)lev;
-	if (acceptor_admit(acc, fd, sa, &h.host) == -1)
-		return;
-	if (net_set_nodelay(fd) == -1 && log_enabled(LOGLV_CONN)) {
-		char peer[ADDR_STRLEN];
+	h.host = NULL;
+	/* A Unix-domain client has no host to cap, and no Nagle delay. */
+	if (sa->sa_family != AF_UNIX) {
+		if (acceptor_admit(acc, fd, sa, &h.host) == -1)
+			return;
+		if (net_set_nodelay(fd) == -1 && log_enabled(LOGLV_CONN)) {
+			char peer[ADDR_STRLEN];
 
-		log_msg(LOGLV_CONN, "%s: cannot set TCP_NODELAY: %s",
-		    addr_format(sa, peer, sizeof peer), strerror(errno));
+			log_msg(LOGLV_CONN, "%s: cannot set TCP_NODELAY: %s",
+			    addr_format(sa, peer, sizeof peer),
+			    strerror(errno));
+		}
 	}
 	h.fd = fd;
 	h.from = l;

@@ -28,6 +28,7 @@ struct event_base;
 struct evconnlistener;
 struct hostcap;
 struct hostcap_entry;
+struct unixsock_file;
 
 /* One listening socket. */
 struct listener {
@@ -38,6 +39,8 @@ struct listener {
 	char			 passed_as[64];	/* name it was passed in
 						   as; "" if opened here */
 	unsigned		 options;	/* ADDR_OPT_*: its stages */
+	struct unixsock_file	*file;		/* socket file to remove once
+						   closed; NULL: none */
 };
 
 /*

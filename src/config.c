@@ -20,6 +20,7 @@
 #include "config.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "unixsock.h"
 
 enum {
 	OPT_MAX_QUEUE = 256,	/* long-only options: beyond any char */
@@ -37,7 +38,9 @@ enum {
 	OPT_CHROOT,
 	OPT_DAEMON,
 	OPT_PIDFILE,
-	OPT_HANDSHAKE_TIMEOUT
+	OPT_HANDSHAKE_TIMEOUT,
+	OPT_UNIX_MODE,
+	OPT_UNIX_OWNER
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -73,6 +76,8 @@ static const struct option long_options[] = {
 	{ "chroot",		required_argument,	NULL, OPT_CHROOT },
 	{ "daemon",		no_argument,		NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
+	{ "unix-mode",		required_argument,	NULL, OPT_UNIX_MODE },
+	{ "unix-owner",		required_argument,	NULL, OPT_UNIX_OWNER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -84,8 +89,10 @@ static enum config_action
 static int	parse_seconds_flag(const char *, const char *, const char *,
 		    unsigned *, char *, size_t);
 static enum config_action
-		config_parse_user(struct privdrop *, const char *, char *,
-		    size_t);
+		config_parse_user(char **, char **, const char *, const char *,
+		    char *, size_t);
+static int	config_parse_mode(const char *, int *);
+static int	config_check_unix(const struct config *, char *, size_t);
 static enum config_action
 		config_copy_path(char **, const char *, const char *, int,
 		    char *, size_t);
@@ -105,7 +112,8 @@ config_usage(FILE *fp)
 "              [--metrics address] [--stats-interval seconds]\n"
 "              [--syslog-facility name] [--daemon] [--pidfile path]\n"
 "              [--user user[:group]] [--chroot dir]\n"
-"              [--handshake-timeout seconds]\n"
+"              [--handshake-timeout seconds] [--unix-mode mode]\n"
+"              [--unix-owner user[:group]]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -113,7 +121,8 @@ config_usage(FILE *fp)
 "                             [IPV6]:PORT, or :PORT for every interface;\n"
 "                             repeatable (default %s:%d; port 0 picks\n"
 "                             a free port); ADDR,proxy takes a PROXY\n"
-"                             protocol header (v1 or v2) first\n"
+"                             protocol header (v1 or v2) first;\n"
+"                             unix:PATH is a Unix-domain socket\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
 "  -B, --backend NAME         event backend: epoll, poll or select\n"
 "                             (default: the best one available)\n"
@@ -166,6 +175,11 @@ config_usage(FILE *fp)
 "      --pidfile PATH         write evecho's pid to PATH once it serves, kept\n"
 "                             locked while it runs, removed at exit\n"
 "                             (default: none)\n"
+"      --unix-mode MODE       octal mode of unix: socket files (default\n"
+"                             %04o: owner and group may connect)\n"
+"      --unix-owner USER[:GROUP]\n"
+"                             owner of unix: socket files (default: as\n"
+"                             started)\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
@@ -175,7 +189,7 @@ config_usage(FILE *fp)
 	    config_format_size(budget_default_limit(what, sizeof what), mem,
 	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
 	    CONFIG_DEFAULT_HANDSHAKE_MS / 1000, CONFIG_DEFAULT_METRICS_PORT,
-	    config_default_threads());
+	    config_default_threads(), UNIXSOCK_DEFAULT_MODE);
 }
 
 /*
@@ -200,6 +214,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->handshake_timeout_ms = CONFIG_DEFAULT_HANDSHAKE_MS;
 	cfg->threads = config_default_threads();
 	cfg->syslog_facility = LOG_DAEMON;
+	cfg->unix_mode = UNIXSOCK_DEFAULT_MODE;
 
 	optind = 0;		/* glibc: restart, forgetting all state */
 	opterr = 0;		/* we word the errors ourselves */
@@ -373,8 +388,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			break;
 		}
 		case OPT_USER:
-			if ((listened = config_parse_user(&cfg->priv, optarg,
-			    err, errlen)) != CONFIG_RUN) {
+			if ((listened = config_parse_user(&cfg->priv.user,
+			    &cfg->priv.group, "--user", optarg, err,
+			    errlen)) != CONFIG_RUN) {
 				failure = listened;
 				goto fail;
 			}
@@ -392,6 +408,24 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_PIDFILE:
 			if ((listened = config_copy_path(&cfg->pidfile,
 			    "--pidfile", optarg, 0, err, errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
+		case OPT_UNIX_MODE:
+			if (config_parse_mode(optarg, &cfg->unix_mode) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--unix-mode: expected an octal mode from 0 "
+				    "to %04o, such as 0660", optarg,
+				    UNIXSOCK_MODE_MAX);
+				goto fail;
+			}
+			cfg->unix_mode_set = 1;
+			break;
+		case OPT_UNIX_OWNER:
+			if ((listened = config_parse_user(&cfg->unix_owner,
+			    &cfg->unix_group, "--unix-owner", optarg, err,
+			    errlen)) != CONFIG_RUN) {
 				failure = listened;
 				goto fail;
 			}
@@ -430,7 +464,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		    "together: choose where the log goes");
 		goto fail;
 	}
-	if (config_check_service(cfg, err, errlen) == -1)
+	if (config_check_service(cfg, err, errlen) == -1 ||
+	    config_check_unix(cfg, err, errlen) == -1)
 		goto fail;
 	if (cfg->max_memory > 0 &&
 	    cfg->max_memory < budget_min_limit(cfg->threads)) {
@@ -481,15 +516,19 @@ config_free(struct config *cfg)
 	memset(&cfg->priv, 0, sizeof cfg->priv);
 	free(cfg->pidfile);
 	cfg->pidfile = NULL;
+	free(cfg->unix_owner);
+	free(cfg->unix_group);
+	cfg->unix_owner = cfg->unix_group = NULL;
 }
 
 /*
- * --user USER or USER:GROUP into pd, replacing an earlier --user; the
- * names are looked up only at start-up (privdrop_resolve()).
+ * USER or USER:GROUP of flag (--user, --unix-owner) into *user and
+ * *group, replacing earlier ones; the names are looked up only at
+ * start-up (privdrop_resolve(), unixsock_owner()).
  */
 static enum config_action
-config_parse_user(struct privdrop *pd, const char *spec, char *err,
-    size_t errlen)
+config_parse_user(char **user, char **group, const char *flag,
+    const char *spec, char *err, size_t errlen)
 {
 	const char	*colon = strchr(spec, ':');
 	size_t		 ulen = colon != NULL ? (size_t)(colon - spec) :
@@ -497,15 +536,15 @@ config_parse_user(struct privdrop *pd, const char *spec, char *err,
 
 	if (ulen == 0 || (colon != NULL && (colon[1] == '\0' ||
 	    strchr(colon + 1, ':') != NULL))) {
-		snprintf(err, errlen, "invalid value '%s' for --user: expected "
-		    "USER or USER:GROUP", spec);
+		snprintf(err, errlen, "invalid value '%s' for %s: expected "
+		    "USER or USER:GROUP", spec, flag);
 		return (CONFIG_ERROR);
 	}
-	free(pd->user);
-	free(pd->group);
-	pd->group = NULL;
-	if ((pd->user = strndup(spec, ulen)) == NULL ||
-	    (colon != NULL && (pd->group = strdup(colon + 1)) == NULL)) {
+	free(*user);
+	free(*group);
+	*group = NULL;
+	if ((*user = strndup(spec, ulen)) == NULL ||
+	    (colon != NULL && (*group = strdup(colon + 1)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return (CONFIG_NOMEM);
 	}
@@ -560,6 +599,58 @@ config_check_service(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--log-file %s must be an absolute path "
 		    "with --daemon, which changes directory to /",
 		    cfg->log_file);
+		return (-1);
+	}
+	return (0);
+}
+
+/* An octal file mode, 0 to 0777, of one to four digits: "0660". */
+static int
+config_parse_mode(const char *s, int *mode)
+{
+	size_t	 len = strlen(s), i;
+	int	 value = 0;
+
+	if (len == 0 || len > 4)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return (-1);
+		value = value * 8 + (s[i] - '0');
+	}
+	if (value > UNIXSOCK_MODE_MAX)
+		return (-1);
+	*mode = value;
+	return (0);
+}
+
+/*
+ * The rules of unix: listeners: their flags need one, and --daemon
+ * changes directory to /, so their paths must be absolute with it.
+ */
+static int
+config_check_unix(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t	 i;
+	int	 files = 0;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		const struct addr_spec *a = &cfg->listen[i];
+
+		if (a->kind != ADDR_UNIX || a->path[0] == '@')
+			continue;
+		files++;
+		if (cfg->daemon && a->path[0] != '/') {
+			snprintf(err, errlen, "-l unix:%s must be an absolute "
+			    "path with --daemon, which changes directory to /",
+			    a->path);
+			return (-1);
+		}
+	}
+	if (files == 0 && (cfg->unix_mode_set || cfg->unix_owner != NULL)) {
+		snprintf(err, errlen, "%s needs a unix: listener with a path "
+		    "(-l unix:PATH)", cfg->unix_mode_set ? "--unix-mode" :
+		    "--unix-owner");
 		return (-1);
 	}
 	return (0);

@@ -56,6 +56,11 @@ struct config {
 	struct privdrop		 priv;		/* --user, --chroot */
 	int			 daemon;	/* --daemon */
 	char			*pidfile;	/* --pidfile; NULL: none */
+	int			 unix_mode;	/* --unix-mode: 0 to 0777 */
+	int			 unix_mode_set;	/* given, not the default */
+	char			*unix_owner;	/* --unix-owner USER; NULL:
+						   leave it to evecho's */
+	char			*unix_group;	/* :GROUP; NULL: USER's */
 };
 
 enum config_action {

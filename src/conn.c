@@ -45,6 +45,7 @@
 #include "log.h"
 #include "net.h"
 #include "transform.h"
+#include "unixsock.h"
 #include "worker.h"
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
@@ -67,8 +68,11 @@ static uint64_t	conn_acked(const struct conn *);
 static int	conn_start_reading(struct conn *);
 static void	conn_sent_cb(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
+static int	conn_who(const struct conn *, char *, size_t,
+		    struct unixsock_cred *);
 static const char *
-		conn_peer(const struct conn *, char *, size_t);
+		conn_describe(const struct conn *, struct log_fields *, char *,
+		    size_t, char *, size_t);
 
 /*
  * Take over an accepted, non-blocking socket.  The descriptor is owned from
@@ -112,6 +116,8 @@ conn_new(struct worker *w, const struct handoff *h)
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	stats_add(&w->stats.accepted, 1);
+	if (h->ss.ss_family == AF_UNIX)
+		stats_add(&w->stats.accepted_unix, 1);
 	if (c->hs == NULL)
 		conn_log_connected(c, NULL, NULL);
 	return (c);
@@ -148,15 +154,15 @@ void
 conn_log_connected(const struct conn *c, const char *via, const char *proto)
 {
 	struct worker	*w = c->worker;
-	char		 peer[ADDR_STRLEN];
+	char		 name[ADDR_STRLEN], peer[CONN_PEER_STRLEN];
 
 	if (log_enabled(LOGLV_CONN)) {
-		struct log_fields f = { .event = "connected", .peer =
-		    conn_peer(c, peer, sizeof peer), .via = via,
+		struct log_fields f = { .event = "connected", .via = via,
 		    .proto = proto, .worker = w->id, .has = LOG_HAS_WORKER };
 
 		log_event(LOGLV_CONN, &f, "%s connected%s%s%s%s (%u open)",
-		    f.peer, via != NULL ? " via " : "", via != NULL ? via : "",
+		    conn_describe(c, &f, name, sizeof name, peer, sizeof peer),
+		    via != NULL ? " via " : "", via != NULL ? via : "",
 		    proto != NULL ? ", " : "", proto != NULL ? proto : "",
 		    atomic_load(&w->group->nconns));
 	}
@@ -210,16 +216,17 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	stats_add(&w->stats.ended[end], 1);
 	stats_add(&w->stats.bytes_acked, conn_acked(c));
 	if (log_enabled(LOGLV_CONN)) {
-		char			 peer[ADDR_STRLEN];
-		struct log_fields	 f = { .event = "closed", .peer =
-		    conn_peer(c, peer, sizeof peer), .reason = reason,
+		char			 name[ADDR_STRLEN];
+		char			 peer[CONN_PEER_STRLEN];
+		struct log_fields	 f = { .event = "closed", .reason = reason,
 		    .bytes_in = c->bytes_in, .bytes_out = c->bytes_in -
 		    conn_pending(c), .duration_ms = clock_coarse_ms() -
 		    c->opened_ms, .worker = w->id, .has = LOG_HAS_BYTES |
 		    LOG_HAS_DURATION | LOG_HAS_WORKER };
 
 		log_event(LOGLV_CONN, &f, "%s closed (%s): %llu B in, %llu B "
-		    "out, %llu.%03llu s", f.peer, reason,
+		    "out, %llu.%03llu s", conn_describe(c, &f, name,
+		    sizeof name, peer, sizeof peer), reason,
 		    (unsigned long long)f.bytes_in,
 		    (unsigned long long)f.bytes_out,
 		    (unsigned long long)(f.duration_ms / 1000),
@@ -381,10 +388,10 @@ conn_echoed(struct conn *c, size_t len)
 	c->bytes_in += len;
 	stats_add(&c->worker->stats.bytes_in, len);
 	if (log_enabled(LOGLV_DEBUG)) {
-		char peer[ADDR_STRLEN];
+		char peer[CONN_PEER_STRLEN];
 
 		log_msg(LOGLV_DEBUG, "%s read %zu B, %llu B in, %zu B queued",
-		    conn_peer(c, peer, sizeof peer), len,
+		    conn_peer_name(c, peer, sizeof peer), len,
 		    (unsigned long long)c->bytes_in, queued);
 	}
 	if (queued >= c->worker->queue_high)
@@ -483,10 +490,10 @@ conn_hold_queue(struct conn *c)
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
 	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
 	if (log_enabled(LOGLV_DEBUG)) {
-		char peer[ADDR_STRLEN];
+		char peer[CONN_PEER_STRLEN];
 
 		log_msg(LOGLV_DEBUG, "%s paused reading: %zu B queued",
-		    conn_peer(c, peer, sizeof peer), conn_pending(c));
+		    conn_peer_name(c, peer, sizeof peer), conn_pending(c));
 	}
 }
 
@@ -504,10 +511,10 @@ conn_hold_room(struct conn *c)
 	c->hold = CONN_HELD_ROOM;
 	TAILQ_INSERT_TAIL(&w->waiting, c, wait_entry);
 	if (log_enabled(LOGLV_DEBUG)) {
-		char peer[ADDR_STRLEN];
+		char peer[CONN_PEER_STRLEN];
 
 		log_msg(LOGLV_DEBUG, "%s waits for memory: %zu B queued",
-		    conn_peer(c, peer, sizeof peer), conn_pending(c));
+		    conn_peer_name(c, peer, sizeof peer), conn_pending(c));
 	}
 }
 
@@ -553,10 +560,10 @@ conn_resume(struct conn *c)
 		return;
 	}
 	if (log_enabled(LOGLV_DEBUG)) {
-		char peer[ADDR_STRLEN];
+		char peer[CONN_PEER_STRLEN];
 
 		log_msg(LOGLV_DEBUG, "%s resumed reading%s: %zu B queued",
-		    conn_peer(c, peer, sizeof peer), held_queue ? "" :
+		    conn_peer_name(c, peer, sizeof peer), held_queue ? "" :
 		    " with room", conn_pending(c));
 	}
 }
@@ -660,10 +667,62 @@ conn_start_reading(struct conn *c)
 	return (event_add(&c->ev_read, NULL));
 }
 
-static const char *
-conn_peer(const struct conn *c, char *buf, size_t len)
+/*
+ * The client's name into buf: its address; for a Unix-domain client,
+ * whose socket is seldom bound, the listener's path, and 1 with the pid
+ * and uid the kernel took at connect(2) in *cred.
+ */
+static int
+conn_who(const struct conn *c, char *buf, size_t len,
+    struct unixsock_cred *cred)
 {
-	if (c->peer.sa.sa_family == AF_UNSPEC)
-		return ("(unknown peer)");
-	return (addr_format(&c->peer.sa, buf, len));
+	const struct sockaddr_un *sun = &c->peer.sun;
+
+	if (c->peer.sa.sa_family == AF_UNSPEC) {
+		snprintf(buf, len, "(unknown peer)");
+		return (0);
+	}
+	if (c->peer.sa.sa_family != AF_UNIX || c->proxied) {
+		addr_format(&c->peer.sa, buf, len);
+		return (0);
+	}
+	if (sun->sun_path[0] != '\0' || sun->sun_path[1] != '\0')
+		addr_format(&c->peer.sa, buf, len);
+	else
+		snprintf(buf, len, "%s", c->listener->name);
+	return (unixsock_peer_cred(c->fd, cred) == 0);
+}
+
+/*
+ * The client for a log line: its name for the fields (f->peer, and the
+ * credentials of a Unix-domain client), and as text, returned.
+ */
+static const char *
+conn_describe(const struct conn *c, struct log_fields *f, char *name,
+    size_t namelen, char *text, size_t textlen)
+{
+	struct unixsock_cred	 cred;
+
+	f->peer = name;
+	if (!conn_who(c, name, namelen, &cred))
+		return (name);
+	f->pid = cred.pid;
+	f->uid = cred.uid;
+	f->has |= LOG_HAS_CRED;
+	snprintf(text, textlen, "%s pid %ld uid %lu", name, cred.pid,
+	    cred.uid);
+	return (text);
+}
+
+/* The client, as log lines name it: "unix:/run/e.sock pid 7 uid 0". */
+const char *
+conn_peer_name(const struct conn *c, char *buf, size_t len)
+{
+	struct log_fields	 f;
+	char			 name[ADDR_STRLEN];
+
+	memset(&f, 0, sizeof f);
+	if (conn_describe(c, &f, name, sizeof name, buf, len) == name)
+		snprintf(buf, len, "%s", name);
+	return (buf);
 }

@@ -16,6 +16,7 @@
 #include <event2/event_struct.h>
 #include <event2/util.h>
 
+#include "addr.h"
 #include "idle.h"
 #include "stats.h"
 
@@ -24,6 +25,10 @@
  * and ours, so that a chain allocated for it is 64 KiB and not 128.
  */
 #define CONN_READ_MAX	(65536 - 256)
+
+/* A client's name in log lines: an address, or a Unix-domain socket's
+   path and " pid N uid N". */
+#define CONN_PEER_STRLEN	(ADDR_STRLEN + 48)
 
 struct bufferevent;
 struct handoff;
@@ -65,6 +70,8 @@ struct conn {
 	uint8_t			 state;		/* enum conn_state */
 	uint8_t			 hold;		/* enum conn_hold */
 	uint8_t			 client_eof;	/* client shut down its side */
+	uint8_t			 proxied;	/* peer is as a PROXY header
+						   names it, not the socket's */
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
@@ -78,6 +85,7 @@ struct conn	*conn_new(struct worker *, const struct handoff *);
 int		 conn_begin(struct conn *);
 void		 conn_log_connected(const struct conn *, const char *,
 		    const char *);
+const char	*conn_peer_name(const struct conn *, char *, size_t);
 void		 conn_drain(struct conn *);
 void		 conn_close(struct conn *, enum stats_end, const char *);
 size_t		 conn_pending(const struct conn *);

@@ -202,10 +202,10 @@ static void
 handshake_done(struct conn *c, const struct proxy_header *hdr)
 {
 	struct worker	*w = c->worker;
-	char		 via[ADDR_STRLEN], proto[16];
+	char		 via[CONN_PEER_STRLEN], proto[16];
 	socklen_t	 len = 0;
 
-	addr_format(&c->peer.sa, via, sizeof via);
+	conn_peer_name(c, via, sizeof via);
 	snprintf(proto, sizeof proto, "PROXY v%d%s", hdr->version,
 	    hdr->local ? " LOCAL" : "");
 	stats_add(&w->stats.proxy_headers[hdr->local ? STATS_PROXY_LOCAL :
@@ -221,8 +221,10 @@ handshake_done(struct conn *c, const struct proxy_header *hdr)
 		len = sizeof(struct sockaddr_un);
 		break;
 	}
-	if (len > 0 && len <= sizeof c->peer)
+	if (len > 0 && len <= sizeof c->peer) {
 		memcpy(&c->peer, &hdr->src, len);
+		c->proxied = 1;
+	}
 	handshake_free(c);
 	conn_log_connected(c, via, proto);
 	if (conn_begin(c) == -1)
@@ -234,11 +236,11 @@ static void
 handshake_fail(struct conn *c, enum stats_end end, const char *why)
 {
 	struct worker	*w = c->worker;
-	char		 peer[ADDR_STRLEN], note[80];
+	char		 peer[CONN_PEER_STRLEN], note[80];
 	unsigned long	 held;
 
 	if (log_flood_pass(&w->handshake_errors, &held))
-		log_warn("%s on %s: %s; closed%s", addr_format(&c->peer.sa,
+		log_warn("%s on %s: %s; closed%s", conn_peer_name(c,
 		    peer, sizeof peer), c->listener->name, why,
 		    log_flood_note(held, note, sizeof note));
 	conn_close(c, end, why);

@@ -325,6 +325,11 @@ log_json(char *buf, size_t size, enum log_severity sev,
 			log_append_field(buf, size, &len, "via", f->via);
 		if (f->proto != NULL)
 			log_append_field(buf, size, &len, "proto", f->proto);
+		if (f->has & LOG_HAS_CRED) {
+			log_append_number(buf, size, &len, "pid",
+			    (unsigned long long)f->pid);
+			log_append_number(buf, size, &len, "uid", f->uid);
+		}
 		if (f->has & LOG_HAS_WORKER)
 			log_append_number(buf, size, &len, "worker",
 			    f->worker);

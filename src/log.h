@@ -44,12 +44,15 @@ struct log_fields {
 	uint64_t		 bytes_in, bytes_out;
 	uint64_t		 duration_ms;
 	unsigned		 worker;
+	long			 pid;		/* a Unix-domain client's */
+	unsigned long		 uid;
 	unsigned		 has;		/* LOG_HAS_* */
 };
 
 #define LOG_HAS_BYTES		0x1
 #define LOG_HAS_DURATION	0x2
 #define LOG_HAS_WORKER		0x4
+#define LOG_HAS_CRED		0x8	/* pid and uid */
 
 /* Read-only after log_init(); use log_enabled() rather than this. */
 extern int log_verbosity_;

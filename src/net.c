@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #ifdef __linux__
 #include <linux/tcp.h>		/* the full struct tcp_info */
@@ -121,6 +123,58 @@ net_listen(const struct sockaddr *sa, socklen_t salen, int backlog,
 		goto fail;
 	step = NULL;		/* bind and listen speak for themselves */
 	if (bind(fd, sa, salen) == -1 || listen(fd, backlog) == -1)
+		goto fail;
+	return (fd);
+
+fail:
+	saved_errno = errno;
+	if (step != NULL)
+		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
+	else
+		snprintf(err, errlen, "%s", strerror(saved_errno));
+	close(fd);
+	errno = saved_errno;
+	return (-1);
+}
+
+/*
+ * Open a non-blocking, close-on-exec Unix-domain stream socket listening
+ * at sun (len bytes of it).  A mode of 0 or more is the file's mode from
+ * its first moment: Linux creates the file with the socket's own mode
+ * less the umask, so fchmod(2) before bind(2) and a zero umask around it
+ * leave no moment in which the file is more open than asked.  umask(2)
+ * is per process: call this before any thread starts.  -1 leaves the
+ * mode to the umask (abstract sockets have no file).  Returns the
+ * descriptor, or -1 with errno set and the failing step named in err.
+ */
+int
+net_listen_unix(const struct sockaddr_un *sun, socklen_t len, int mode,
+    int backlog, char *err, size_t errlen)
+{
+	const char	*step;
+	mode_t		 old_mask = 0;
+	int		 fd, rc, saved_errno;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	step = "cannot make socket non-blocking";
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1)
+		goto fail;
+	step = "fchmod";
+	if (mode >= 0 && fchmod(fd, (mode_t)mode) == -1)
+		goto fail;
+	if (mode >= 0)
+		old_mask = umask(0);
+	rc = bind(fd, (const struct sockaddr *)sun, len);
+	saved_errno = errno;
+	if (mode >= 0)
+		umask(old_mask);
+	errno = saved_errno;
+	step = NULL;		/* bind and listen speak for themselves */
+	if (rc == -1 || listen(fd, backlog) == -1)
 		goto fail;
 	return (fd);
 

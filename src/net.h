@@ -17,12 +17,15 @@ struct net_progress {
 };
 
 struct addr_spec;
+struct sockaddr_un;
 
 /* Takes a listening socket, owning it from then on; 0, or -1 and err. */
 typedef int	(*net_take_fn)(int, void *, char *, size_t);
 
 int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
 int	net_listen_spec(const struct addr_spec *, int, net_take_fn, void *,
+	    char *, size_t);
+int	net_listen_unix(const struct sockaddr_un *, socklen_t, int, int,
 	    char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);

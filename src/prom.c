@@ -42,6 +42,9 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 	rc |= prom_uint(out, "evecho_connections_accepted_total", "counter",
 	    "Connections accepted and served; not those closed at once for "
 	    "the per-host cap.", stats_get(&s->accepted));
+	rc |= prom_uint(out, "evecho_unix_connections_accepted_total",
+	    "counter", "Of the connections accepted, those on Unix-domain "
+	    "sockets.", stats_get(&s->accepted_unix));
 	rc |= prom_uint(out, "evecho_connections_open", "gauge",
 	    "Connections open now.", r->open);
 	rc |= prom_uint(out, "evecho_connections_max", "gauge",

@@ -50,6 +50,7 @@ stats_sum(struct stats *sum, const struct stats *s)
 	int	 i;
 
 	stats_add(&sum->accepted, stats_get(&s->accepted));
+	stats_add(&sum->accepted_unix, stats_get(&s->accepted_unix));
 	for (i = 0; i < STATS_END_N; i++)
 		stats_add(&sum->ended[i], stats_get(&s->ended[i]));
 	stats_add(&sum->bytes_in, stats_get(&s->bytes_in));
@@ -118,7 +119,7 @@ stats_read_accept(struct stats_report *r, struct stats_accept *a,
  * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out, 1200 B acked;
  * 0 pauses, 0 memory waits; memory 224 of 5.9G; 0 pauses at --max-conns
  * (0.000 s); 0 accept errors; 0 log lines lost; PROXY headers 0 v1, 0 v2,
- * 0 local"
+ * 0 local; 0 accepted over Unix-domain sockets"
  */
 void
 stats_log(const struct stats_report *r)
@@ -140,7 +141,8 @@ stats_log(const struct stats_report *r)
 	    "refused per host; %llu B in, %llu B out, %llu B acked; %llu "
 	    "pauses, %llu memory waits; memory %s of %s; %llu pauses at "
 	    "--max-conns (%llu.%03llu s); %llu accept errors; %llu log "
-	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local", r->open,
+	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local; %llu "
+	    "accepted over Unix-domain sockets", r->open,
 	    (unsigned long long)stats_get(&r->sum.accepted), ended,
 	    (unsigned long long)r->refused_per_host,
 	    (unsigned long long)stats_get(&r->sum.bytes_in),
@@ -157,5 +159,6 @@ stats_log(const struct stats_report *r)
 	    (unsigned long long)r->log_lost,
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[0]),
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[1]),
-	    (unsigned long long)stats_get(&r->sum.proxy_headers[2]));
+	    (unsigned long long)stats_get(&r->sum.proxy_headers[2]),
+	    (unsigned long long)stats_get(&r->sum.accepted_unix));
 }

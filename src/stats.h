@@ -28,6 +28,7 @@ enum stats_end {
 
 struct stats {
 	_Atomic uint64_t	 accepted;	/* connections taken on */
+	_Atomic uint64_t	 accepted_unix;	/* of those, Unix-domain */
 	_Atomic uint64_t	 ended[STATS_END_N];
 	_Atomic uint64_t	 bytes_in;	/* read from clients */
 	_Atomic uint64_t	 bytes_out;	/* handed to the kernel */
