@@ -397,8 +397,13 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 	case AF_UNIX: {
 		const struct sockaddr_un *sun = (const void *)sa;
 
-		snprintf(buf, len, "unix:%.*s", (int)sizeof sun->sun_path,
-		    sun->sun_path);
+		/* An abstract name (Linux) starts with a NUL: "@name". */
+		if (sun->sun_path[0] == '\0' && sun->sun_path[1] != '\0')
+			snprintf(buf, len, "unix:@%.*s",
+			    (int)sizeof sun->sun_path - 1, sun->sun_path + 1);
+		else
+			snprintf(buf, len, "unix:%.*s",
+			    (int)sizeof sun->sun_path, sun->sun_path);
 		return (buf);
 	}
 	default:
