@@ -498,6 +498,25 @@ START_TEST(test_peer_credentials)
 }
 END_TEST
 
+/* --max-conns-per-host counts IP hosts: Unix-domain clients pass. */
+START_TEST(test_no_host_cap)
+{
+	const char *const cap[] = { "--max-conns-per-host", "1", NULL };
+	struct evecho	 e;
+	int		 fd[3], i;
+
+	unix_start(&e, cap);
+	for (i = 0; i < 3; i++)
+		fd[i] = unix_connect(sock);
+	for (i = 0; i < 3; i++)
+		echo_pattern(fd[i], 100, (uint32_t)i);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+	unix_term(&e);
+	evecho_stop(&e);
+}
+END_TEST
+
 /* unix:PATH,proxy: a PROXY header first, then the echo. */
 START_TEST(test_proxy)
 {
@@ -528,8 +547,8 @@ END_TEST
 START_TEST(test_abstract)
 {
 	struct evecho	 e;
-	char		 name[64], where[80], want[128];
-	const char *const args[] = { "-l", where, NULL };
+	char		 name[64], where[80], want[128], *log;
+	const char *const args[] = { "-l", where, "-v", NULL };
 	int		 fd;
 
 	snprintf(name, sizeof name, "@evecho-check-unix-%ld", (long)getpid());
@@ -539,9 +558,16 @@ START_TEST(test_abstract)
 	fd = unix_connect(name);
 	echo_pattern(fd, 1000, 5);
 	close(fd);
+	/* No TCP_INFO here: what was written counts as acknowledged. */
+	ck_assert_int_eq(evecho_wait_log(&e, "closed (closed by client)",
+	    IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
 	snprintf(want, sizeof want, "; 1 accepted over Unix-domain sockets");
 	ck_assert_int_eq(evecho_wait_log(&e, want, IO_TIMEOUT_MS), 0);
+	log = evecho_log(&e);
+	ck_assert_msg(strstr(log, "1000 B in, 1000 B out, 1000 B acked") !=
+	    NULL, "log:\n%s", log);
+	free(log);
 	unix_term(&e);
 	evecho_stop(&e);
 }
@@ -603,6 +629,7 @@ unix_suite(void)
 	harness_add_test(tc, test_newer_file_kept);
 	harness_add_test(tc, test_remove_after_user);
 	harness_add_test(tc, test_peer_credentials);
+	harness_add_test(tc, test_no_host_cap);
 	harness_add_test(tc, test_proxy);
 	harness_add_test(tc, test_abstract);
 	harness_add_test(tc, test_systemd_unix);
