@@ -59,7 +59,7 @@ opts_usage(FILE *fp)
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
 "                    [--proxy v1|v2] [--seed n] [--server-pid pid]\n"
-"                    [--threads n] [--warmup secs] [host:]port\n"
+"                    [--threads n] [--warmup secs] [host:]port | unix:path\n"
 "\n"
 "Load generator for TCP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
@@ -93,7 +93,8 @@ opts_usage(FILE *fp)
 "  -h, --help           print this help and exit\n"
 "  -V, --version        print the version and exit\n"
 "\n"
-"HOST is %s unless given; write IPv6 addresses as [::1]:PORT.\n"
+"HOST is %s unless given; write IPv6 addresses as [::1]:PORT, and a\n"
+"Unix-domain socket as unix:PATH, as for evecho -l.\n"
 "SECS may have up to three decimals (0.25).  Exit status: 0 no errors,\n"
 "1 errors in the echo or the connections, 64 usage, 69 cannot connect.\n"
 "See evecho-bench(1) for more.\n",

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -27,13 +29,16 @@
 
 static int	valid_host_name(const char *);
 static int	valid_ipv6_literal(const char *);
+static int	target_parse_path(struct target *, const char *, char *,
+		    size_t);
+static int	target_probe_path(struct target *, int, char *, size_t);
 static int	open_socket(int);
 static int	probe_one(const struct sockaddr *, socklen_t, int, char *,
 		    size_t);
 
 /*
- * Parse PORT, HOST:PORT or [IPV6]:PORT; the host defaults to 127.0.0.1.
- * On error return -1 with a sentence for the user in err.
+ * Parse PORT, HOST:PORT, [IPV6]:PORT or unix:PATH; the host defaults to
+ * 127.0.0.1.  On error return -1 with a sentence for the user in err.
  */
 int
 target_parse(struct target *t, const char *spec, char *err, size_t errlen)
@@ -43,6 +48,8 @@ target_parse(struct target *t, const char *spec, char *err, size_t errlen)
 	unsigned long	 value;
 
 	memset(t, 0, sizeof *t);
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (target_parse_path(t, spec, err, errlen));
 	if (*spec == '[') {
 		const char *close = strchr(spec, ']');
 
@@ -103,6 +110,31 @@ target_parse(struct target *t, const char *spec, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * unix:PATH, a Unix-domain socket as evecho's -l names it; "unix:@name"
+ * is an abstract one (Linux).
+ */
+static int
+target_parse_path(struct target *t, const char *spec, char *err,
+    size_t errlen)
+{
+	const char	*path = spec + 5;
+
+	if (*path == '\0' || (path[0] == '@' && path[1] == '\0')) {
+		snprintf(err, errlen, "server address '%s' names no socket "
+		    "path", spec);
+		return (-1);
+	}
+	if (strlen(path) >= sizeof t->path) {
+		snprintf(err, errlen, "server address '%.40s...': a socket "
+		    "path has at most %zu characters", spec,
+		    sizeof t->path - 1);
+		return (-1);
+	}
+	snprintf(t->path, sizeof t->path, "%s", path);
+	return (0);
+}
+
 /* Letters, digits, '-', '_' and '.': a DNS name or dotted IPv4. */
 static int
 valid_host_name(const char *s)
@@ -133,15 +165,20 @@ valid_ipv6_literal(const char *s)
 	return (inet_pton(AF_INET6, bare, &a) == 1);
 }
 
-/* A non-blocking, close-on-exec TCP socket with Nagle turned off. */
+/*
+ * A non-blocking, close-on-exec stream socket: TCP with Nagle turned off,
+ * or Unix-domain, which has no Nagle to turn off.
+ */
 static int
 open_socket(int family)
 {
 	int	 fd, on = 1, saved_errno;
 
 	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP)) == -1)
+	    family == AF_UNIX ? 0 : IPPROTO_TCP)) == -1)
 		return (-1);
+	if (family == AF_UNIX)
+		return (fd);
 	/* A message must leave at once, not wait for the next one. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1) {
 		saved_errno = errno;
@@ -228,6 +265,8 @@ target_probe(struct target *t, int timeout_ms, char *err, size_t errlen)
 	char		 tried[768] = "";
 	int		 rc, status = EX_UNAVAILABLE, n = 0;
 
+	if (t->path[0] != '\0')
+		return (target_probe_path(t, timeout_ms, err, errlen));
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -261,6 +300,32 @@ target_probe(struct target *t, int timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot connect to %s", tried[0] != '\0' ?
 		    tried : t->host);
 	return (status);
+}
+
+/* target_probe() for unix:PATH: no resolver, one address. */
+static int
+target_probe_path(struct target *t, int timeout_ms, char *err, size_t errlen)
+{
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&t->ss;
+	size_t			 n = strlen(t->path);
+	char			 why[256];
+
+	memset(&t->ss, 0, sizeof t->ss);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, t->path, n);
+	if (t->path[0] == '@') {
+		sun->sun_path[0] = '\0';	/* abstract: no NUL after it */
+		t->sslen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    n);
+	} else
+		t->sslen = (socklen_t)sizeof *sun;
+	snprintf(t->name, sizeof t->name, "unix:%s", t->path);
+	if (probe_one((struct sockaddr *)sun, t->sslen, timeout_ms, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "cannot connect to %s: %s", t->name, why);
+		return (EX_UNAVAILABLE);
+	}
+	return (EX_OK);
 }
 
 /*

@@ -1,5 +1,6 @@
 /*
- * bench_target.h: the server under load: its [HOST:]PORT as typed, the
+ * bench_target.h: the server under load: its [HOST:]PORT (or unix:PATH,
+ * as evecho's -l writes a Unix-domain socket) as typed, the
  * address chosen for it by a first test connection, and the non-blocking
  * connects every load connection starts from there.
  */
@@ -18,7 +19,8 @@
 
 struct target {
 	char			 host[TARGET_HOST_MAX];	/* as typed, no [] */
-	uint16_t		 port;			/* 1-65535 */
+	uint16_t		 port;			/* 1-65535; 0: path */
+	char			 path[ADDR_PATH_MAX];	/* unix:PATH, or "" */
 	struct sockaddr_storage	 ss;		/* set by target_probe() */
 	socklen_t		 sslen;
 	char			 name[ADDR_STRLEN];	/* ss for messages */

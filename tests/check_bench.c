@@ -832,6 +832,45 @@ START_TEST(test_ipv6)
 }
 END_TEST
 
+/*
+ * unix:PATH, as evecho's -l writes it: the load goes over a Unix-domain
+ * socket, and evecho counts it so; a path nobody listens on is exit 69.
+ */
+START_TEST(test_unix)
+{
+	struct evecho	 e;
+	struct outcome	 r;
+	char		 path[96], where[112], want[192];
+	const char	*listen[] = { "-l", where, NULL };
+	const char	*args[] = { "stream", "-c", "2", "--duration", "0.3",
+	    "--warmup", "0", "--json", where, NULL };
+
+	snprintf(path, sizeof path, "/tmp/evecho-check-bench-%ld.sock",
+	    (long)getpid());
+	snprintf(where, sizeof where, "unix:%s", path);
+	(void)unlink(path);
+	evecho_must_start(&e, listen);
+	run_bench(args, &r);
+	assert_clean(&r, "stream");
+	snprintf(want, sizeof want, "\"target\":\"%s\"", where);
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
+	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "; 3 accepted over Unix-domain "
+	    "sockets", 10000), 0);	/* the probe, and the two */
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, 20000);
+	evecho_stop(&e);
+
+	/* Gone with evecho: nobody there. */
+	run_bench(args, &r);
+	ck_assert_msg(r.status == 69, "exit %d; stderr:\n%s", r.status,
+	    r.err);
+	snprintf(want, sizeof want, "evecho-bench: cannot connect to %s: No "
+	    "such file or directory\n", where);
+	ck_assert_str_eq(r.err, want);
+}
+END_TEST
+
 static Suite *
 bench_suite(void)
 {
@@ -860,6 +899,7 @@ bench_suite(void)
 	harness_add_test(tc, test_bad_flags);
 	harness_add_test(tc, test_help_version);
 	harness_add_test(tc, test_ipv6);
+	harness_add_test(tc, test_unix);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -211,6 +211,32 @@ START_TEST(test_targets)
 }
 END_TEST
 
+/* unix:PATH and unix:@name, as evecho's -l writes them; no path, no. */
+START_TEST(test_unix_targets)
+{
+	struct target	 t;
+	char		 err[256], longest[160];
+
+	ck_assert_int_eq(target_parse(&t, "unix:/run/e.sock", err, sizeof err),
+	    0);
+	ck_assert_str_eq(t.path, "/run/e.sock");
+	ck_assert_uint_eq(t.port, 0);
+	ck_assert_int_eq(target_parse(&t, "unix:@e", err, sizeof err), 0);
+	ck_assert_str_eq(t.path, "@e");
+	ck_assert_int_eq(target_parse(&t, "unix:", err, sizeof err), -1);
+	ck_assert_str_eq(err, "server address 'unix:' names no socket path");
+	ck_assert_int_eq(target_parse(&t, "unix:@", err, sizeof err), -1);
+	memset(longest, 'a', sizeof longest);
+	memcpy(longest, "unix:", 5);
+	longest[5 + sizeof t.path] = '\0';	/* one too many */
+	ck_assert_int_eq(target_parse(&t, longest, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "a socket path has at most 107 characters")
+	    != NULL, "%s", err);
+	longest[5 + sizeof t.path - 1] = '\0';
+	ck_assert_int_eq(target_parse(&t, longest, err, sizeof err), 0);
+}
+END_TEST
+
 static Suite *
 bench_opts_suite(void)
 {
@@ -222,6 +248,7 @@ bench_opts_suite(void)
 	tcase_add_test(tc, test_modes_help_version);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_targets);
+	tcase_add_test(tc, test_unix_targets);
 	suite_add_tcase(s, tc);
 	return (s);
 }

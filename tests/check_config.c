@@ -482,6 +482,43 @@ START_TEST(test_service_options)
 }
 END_TEST
 
+/*
+ * --unix-mode (octal, 0660 by default) and --unix-owner (names kept as
+ * given, looked up only at start-up); a relative unix: path is allowed
+ * without --daemon.
+ */
+START_TEST(test_unix_options)
+{
+	static const struct {
+		const char	*args[7];
+		int		 mode;
+		const char	*owner, *group;
+	} cases[] = {
+		{ { "-l", "unix:e.sock" }, 0660, NULL, NULL },
+		{ { "-l", "unix:/e", "--unix-mode", "0" }, 0, NULL, NULL },
+		{ { "-l", "unix:/e", "--unix-mode=777" }, 0777, NULL, NULL },
+		{ { "-l", "unix:/e", "--unix-mode", "0600", "--unix-owner",
+		    "www:staff" }, 0600, "www", "staff" },
+		{ { "-l", "unix:/e", "--unix-owner", "a:b", "--unix-owner",
+		    "c" }, 0660, "c", NULL },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_int_eq(cfg.unix_mode, cases[i].mode);
+		ck_assert_pstr_eq(cfg.unix_owner, cases[i].owner);
+		ck_assert_pstr_eq(cfg.unix_group, cases[i].group);
+		ck_assert_ptr_null(cfg.priv.user);
+		config_free(&cfg);
+		ck_assert_ptr_null(cfg.unix_owner);
+	}
+}
+END_TEST
+
 /* A single -l replaces the default address instead of adding to it. */
 START_TEST(test_listen_replaces_default)
 {
@@ -738,7 +775,8 @@ static const struct error_case {
 	{ { "--user", "a:b:c" },	USER_ERR("a:b:c") },
 	{ { "--user=:" },		USER_ERR(":") },
 	{ { "--u", "nobody" },		"option '--u' is ambiguous: it could "
-					    "be --uppercase, --user" },
+					    "be --uppercase, --user, "
+					    "--unix-mode, --unix-owner" },
 	{ { "--d" },			"option '--d' is ambiguous: it could "
 					    "be --drain-timeout, --daemon" },
 	{ { "--daemon=yes" },		"option '--daemon' takes no value" },
@@ -782,6 +820,27 @@ static const struct error_case {
 	{ { "-l", ":1", "-b", "0" },	BACKLOG_ERR("0") },
 	{ { "-l", ":1", "-l", "a b" },	"listen address 'a b': 'a b' is not a "
 					    "valid host name or address" },
+	/* Unix-domain listeners' flags and rules. */
+	{ { "-l", "unix:/s", "--unix-mode", "0778" },
+					"invalid value '0778' for --unix-mode: "
+					    "expected an octal mode from 0 to "
+					    "0777, such as 0660" },
+	{ { "-l", "unix:/s", "--unix-mode", "1000" },
+					"invalid value '1000' for --unix-mode: "
+					    "expected an octal mode from 0 to "
+					    "0777, such as 0660" },
+	{ { "-l", "unix:/s", "--unix-owner", "a:" },
+					"invalid value 'a:' for --unix-owner: "
+					    "expected USER or USER:GROUP" },
+	{ { "--unix-mode", "0600" },	"--unix-mode needs a unix: listener "
+					    "with a path (-l unix:PATH)" },
+	{ { "-l", "unix:@a", "--unix-owner", "nobody" },
+					"--unix-owner needs a unix: listener "
+					    "with a path (-l unix:PATH)" },
+	{ { "-l", "unix:e.sock", "--daemon" },
+					"-l unix:e.sock must be an absolute "
+					    "path with --daemon, which changes "
+					    "directory to /" },
 };
 
 /* Each bad argument list is refused with its exact sentence, cfg empty. */
@@ -1169,6 +1228,7 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_stats_interval);
 	tcase_add_test(tc_parse, test_metrics);
 	tcase_add_test(tc_parse, test_service_options);
+	tcase_add_test(tc_parse, test_unix_options);
 	tcase_add_test(tc_parse, test_listen_replaces_default);
 	tcase_add_loop_test(tc_parse, test_action, 0,
 	    sizeof action_cases / sizeof action_cases[0]);
