@@ -12,6 +12,7 @@
  */
 #include "autoconfig.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -409,6 +410,51 @@ START_TEST(test_removed_at_exit)
 }
 END_TEST
 
+/*
+ * With --daemon the file is the daemon's to remove, not the command's,
+ * which exits once the daemon serves; and a relative path is refused.
+ */
+START_TEST(test_daemon_removes)
+{
+	char		 pidfile[256], log[256], err[512], text[32];
+	const char *const args[] = { "--daemon", "-l", spec, "--pidfile",
+	    pidfile, "--log-file", log, NULL };
+	const char *const relative[] = { "--daemon", "-l", "unix:e.sock",
+	    NULL };
+	struct stat	 st;
+	long		 deadline;
+	pid_t		 pid, r;
+	int		 status, fd;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	snprintf(pidfile, sizeof pidfile, "%s/evecho.pid", dir);
+	snprintf(log, sizeof log, "%s/evecho.log", dir);
+	status = unix_run(args, NULL, err, sizeof err);
+	unix_exit_is(status, 0, err);
+	ck_assert_int_eq(lstat(sock, &st), 0);
+	unix_read(pidfile, text, sizeof text);
+	ck_assert_int_gt(pid = (pid_t)atol(text), 0);
+	fd = unix_connect(sock);
+	echo_pattern(fd, 1000, 8);
+	close(fd);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	deadline = now_ms() + EXIT_MS;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    now_ms() < deadline)
+		sleep_ms(5);
+	ck_assert_msg(r == pid, "the daemon did not exit");
+	unix_exit_is(status, 0, "(see the log)");
+	ck_assert_msg(lstat(sock, &st) == -1 && errno == ENOENT,
+	    "%s is still there", sock);
+
+	status = unix_run(relative, NULL, err, sizeof err);
+	unix_exit_is(status, 64, err);
+	ck_assert_str_eq(err, "evecho: -l unix:e.sock must be an absolute path "
+	    "with --daemon, which changes directory to /\nTry 'evecho --help' "
+	    "for more information.\n");
+}
+END_TEST
+
 /* A file that replaced ours meanwhile is not ours to remove. */
 START_TEST(test_newer_file_kept)
 {
@@ -626,6 +672,7 @@ unix_suite(void)
 	harness_add_test(tc, test_mode);
 	harness_add_test(tc, test_owner);
 	harness_add_test(tc, test_removed_at_exit);
+	harness_add_test(tc, test_daemon_removes);
 	harness_add_test(tc, test_newer_file_kept);
 	harness_add_test(tc, test_remove_after_user);
 	harness_add_test(tc, test_peer_credentials);
