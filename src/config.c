@@ -625,19 +625,31 @@ config_parse_mode(const char *s, int *mode)
 }
 
 /*
- * The rules of unix: listeners: their flags need one, and --daemon
- * changes directory to /, so their paths must be absolute with it.
+ * The rules of unix: listeners: one path, one listener; their flags need
+ * one; and --daemon changes directory to /, so their paths must be
+ * absolute with it.
  */
 static int
 config_check_unix(const struct config *cfg, char *err, size_t errlen)
 {
-	size_t	 i;
+	size_t	 i, j;
 	int	 files = 0;
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct addr_spec *a = &cfg->listen[i];
 
-		if (a->kind != ADDR_UNIX || a->path[0] == '@')
+		if (a->kind != ADDR_UNIX)
+			continue;
+		/* The second would find the first live, and blame another. */
+		for (j = 0; j < i; j++) {
+			if (cfg->listen[j].kind == ADDR_UNIX &&
+			    strcmp(cfg->listen[j].path, a->path) == 0) {
+				snprintf(err, errlen, "-l unix:%s is given "
+				    "twice", a->path);
+				return (-1);
+			}
+		}
+		if (a->path[0] == '@')
 			continue;
 		files++;
 		if (cfg->daemon && a->path[0] != '/') {

@@ -837,6 +837,8 @@ static const struct error_case {
 	{ { "-l", "unix:@a", "--unix-owner", "nobody" },
 					"--unix-owner needs a unix: listener "
 					    "with a path (-l unix:PATH)" },
+	{ { "-l", "unix:/e", "-l", "unix:/e,proxy" },
+					"-l unix:/e is given twice" },
 	{ { "-l", "unix:e.sock", "--daemon" },
 					"-l unix:e.sock must be an absolute "
 					    "path with --daemon, which changes "
