@@ -1,12 +1,15 @@
 /*
  * bench_proxy.c: the PROXY protocol header (HAProxy's proxy-protocol.txt)
  * for one connection, naming its own two ends, as a load balancer would
- * name the client it relays and the address that client reached.
+ * name the client it relays and the address that client reached.  Over
+ * a Unix-domain socket, version 1 can only say UNKNOWN; version 2 names
+ * the two socket paths (the client's is usually empty).
  */
 #include "autoconfig.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -35,11 +38,13 @@ bench_proxy_header(int fd, int version, unsigned char *buf, size_t len)
 	struct sockaddr_storage	 src, dst;
 	socklen_t		 slen = sizeof src, dlen = sizeof dst;
 
+	memset(&src, 0, sizeof src);	/* an unnamed socket fills little */
+	memset(&dst, 0, sizeof dst);
 	if (getsockname(fd, (struct sockaddr *)&src, &slen) == -1 ||
 	    getpeername(fd, (struct sockaddr *)&dst, &dlen) == -1)
 		return (-1);
 	if (src.ss_family != dst.ss_family || (src.ss_family != AF_INET &&
-	    src.ss_family != AF_INET6)) {
+	    src.ss_family != AF_INET6 && src.ss_family != AF_UNIX)) {
 		errno = EAFNOSUPPORT;
 		return (-1);
 	}
@@ -57,6 +62,14 @@ bench_proxy_v1(const struct sockaddr_storage *src,
 	unsigned	 sport, dport;
 	int		 n;
 
+	if (src->ss_family == AF_UNIX) {
+		if ((n = snprintf((char *)buf, len, "PROXY UNKNOWN\r\n")) < 0 ||
+		    (size_t)n >= len) {
+			errno = ENOSPC;
+			return (-1);
+		}
+		return (n);
+	}
 	if (src->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)src;
 		const struct sockaddr_in *b = (const void *)dst;
@@ -88,7 +101,8 @@ static int
 bench_proxy_v2(const struct sockaddr_storage *src,
     const struct sockaddr_storage *dst, unsigned char *buf, size_t len)
 {
-	size_t	 alen = src->ss_family == AF_INET ? 12 : 36;
+	size_t	 alen = src->ss_family == AF_INET ? 12 :
+		    src->ss_family == AF_INET6 ? 36 : 216;
 	size_t	 at = 16, half = alen / 2 - 2;	/* bytes of one address */
 
 	if (len < 16 + alen) {
@@ -97,10 +111,17 @@ bench_proxy_v2(const struct sockaddr_storage *src,
 	}
 	memcpy(buf, proxy_v2_sig, sizeof proxy_v2_sig);
 	buf[12] = 0x21;			/* version 2, PROXY */
-	buf[13] = src->ss_family == AF_INET ? 0x11 : 0x21;	/* STREAM */
-	buf[14] = 0;
-	buf[15] = (unsigned char)alen;
-	if (src->ss_family == AF_INET) {
+	buf[13] = src->ss_family == AF_INET ? 0x11 :	/* over STREAM */
+	    src->ss_family == AF_INET6 ? 0x21 : 0x31;
+	buf[14] = (unsigned char)(alen >> 8);
+	buf[15] = (unsigned char)(alen & 0xff);
+	if (src->ss_family == AF_UNIX) {
+		const struct sockaddr_un *a = (const void *)src;
+		const struct sockaddr_un *b = (const void *)dst;
+
+		memcpy(buf + at, a->sun_path, 108);
+		memcpy(buf + at + 108, b->sun_path, 108);
+	} else if (src->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)src;
 		const struct sockaddr_in *b = (const void *)dst;
 

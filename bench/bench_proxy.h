@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-#define BENCH_PROXY_MAX		108	/* the longest header it writes */
+#define BENCH_PROXY_MAX		232	/* the longest header it writes:
+					   version 2 with two socket paths */
 
 int	bench_proxy_header(int, int, unsigned char *, size_t);
 

@@ -871,6 +871,44 @@ START_TEST(test_unix)
 }
 END_TEST
 
+/*
+ * --proxy over unix:PATH: version 1 can only say UNKNOWN (a local
+ * header), version 2 names the socket paths; both runs are clean.
+ */
+START_TEST(test_unix_proxy)
+{
+	struct evecho	 e;
+	struct outcome	 r;
+	char		 path[96], where[112], want[192];
+	const char	*listen[] = { "-v", "-l", where, NULL };
+	const char	*args[] = { "-c", "2", "--duration", "0.3", "--warmup",
+	    "0", "--json", "--proxy", NULL, NULL, NULL };
+
+	snprintf(path, sizeof path, "/tmp/evecho-check-bench-p%ld.sock",
+	    (long)getpid());
+	snprintf(where, sizeof where, "unix:%s,proxy", path);
+	(void)unlink(path);
+	evecho_must_start(&e, listen);
+	snprintf(where, sizeof where, "unix:%s", path);
+	args[9] = where;
+	args[8] = "v1";
+	run_bench(args, &r);
+	assert_clean(&r, "pingpong");
+	ck_assert_int_eq(evecho_wait_log_count(&e, ", PROXY v1 LOCAL (", 2,
+	    10000), 2);
+	args[8] = "v2";
+	run_bench(args, &r);
+	assert_clean(&r, "pingpong");
+	snprintf(want, sizeof want, "unix: connected via %s pid ", where);
+	ck_assert_int_eq(evecho_wait_log_count(&e, want, 2, 10000), 2);
+	ck_assert_int_eq(evecho_wait_log_count(&e, ", PROXY v2 (", 2, 10000),
+	    2);
+	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	evecho_must_exit_0(&e, 20000);
+	evecho_stop(&e);
+}
+END_TEST
+
 static Suite *
 bench_suite(void)
 {
@@ -900,6 +938,7 @@ bench_suite(void)
 	harness_add_test(tc, test_help_version);
 	harness_add_test(tc, test_ipv6);
 	harness_add_test(tc, test_unix);
+	harness_add_test(tc, test_unix_proxy);
 	suite_add_tcase(s, tc);
 	return (s);
 }
