@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,8 +171,8 @@ acceptor_take(evutil_socket_t fd, void *arg, char *err, size_t errlen)
 /*
  * Take a socket passed in (socket activation) as a listener, under the
  * name its unit gave it.  It must be a listening stream socket, TCP or
- * Unix-domain (whose file is systemd's: it is never removed here): a datagram
- * socket, or a connection (Accept=yes), would be misread, so it is
+ * Unix-domain (whose file is systemd's: never removed here): a
+ * datagram socket, or a connection (Accept=yes), would be misread, so it is
  * refused with EX_CONFIG.  It is made non-blocking and close-on-exec
  * here, whatever the passer left.  The acceptor owns fd from here on,
  * and closes it on failure.  Returns EX_OK or the exit status, err set.

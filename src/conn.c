@@ -218,11 +218,11 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	if (log_enabled(LOGLV_CONN)) {
 		char			 name[ADDR_STRLEN];
 		char			 peer[CONN_PEER_STRLEN];
-		struct log_fields	 f = { .event = "closed", .reason = reason,
-		    .bytes_in = c->bytes_in, .bytes_out = c->bytes_in -
-		    conn_pending(c), .duration_ms = clock_coarse_ms() -
-		    c->opened_ms, .worker = w->id, .has = LOG_HAS_BYTES |
-		    LOG_HAS_DURATION | LOG_HAS_WORKER };
+		struct log_fields	 f = { .event = "closed",
+		    .reason = reason, .bytes_in = c->bytes_in, .bytes_out =
+		    c->bytes_in - conn_pending(c), .duration_ms =
+		    clock_coarse_ms() - c->opened_ms, .worker = w->id, .has =
+		    LOG_HAS_BYTES | LOG_HAS_DURATION | LOG_HAS_WORKER };
 
 		log_event(LOGLV_CONN, &f, "%s closed (%s): %llu B in, %llu B "
 		    "out, %llu.%03llu s", conn_describe(c, &f, name,

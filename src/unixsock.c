@@ -122,9 +122,10 @@ unixsock_listen(const struct addr_spec *spec, const struct unixsock_opts *opts,
 	if (spec->path[0] == '@') {
 		if ((*fd = net_listen_unix(&sun, len, -1, backlog, why,
 		    sizeof why)) == -1) {
+			status = unixsock_status(errno);
 			snprintf(err, errlen, "cannot listen on unix:%s: %s",
 			    spec->path, why);
-			return (unixsock_status(errno));
+			return (status);
 		}
 		return (EX_OK);
 	}

@@ -33,7 +33,7 @@
 #include "harness.h"
 
 #define IO_TIMEOUT_MS	10000
-#define EXIT_MS		20000		/* a drain's end, under valgrind too */
+#define EXIT_MS		20000	/* a drain's end, under valgrind */
 #define ACTIVATE	"systemd-socket-activate"
 
 static char	 dir[128];		/* this test's own directory */
