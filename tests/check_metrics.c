@@ -219,6 +219,8 @@ START_TEST(test_scrape_counts)
 	    "version=0.0.4"));
 	ck_assert_double_eq(sample(r.body,
 	    "evecho_connections_accepted_total"), 7);
+	ck_assert_double_eq(sample(r.body,
+	    "evecho_unix_connections_accepted_total"), 0);
 	ck_assert_double_eq(sample(r.body, "evecho_connections_open"), 1);
 	ck_assert_double_eq(sample(r.body,
 	    "evecho_connections_closed_total{reason=\"client\"}"), 4);

@@ -589,12 +589,41 @@ START_TEST(test_proxy)
 }
 END_TEST
 
-/* unix:@name: an abstract socket, no file; counted as unix in the stats. */
+/* A GET /metrics to port, read to EOF into buf, or the test fails. */
+static void
+unix_scrape(int port, char *buf, size_t len)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n";
+	size_t	 got = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
+	ck_assert_int_eq(send_all(fd, req, sizeof req - 1, IO_TIMEOUT_MS), 0);
+	for (;;) {
+		ck_assert_int_eq(wait_readable(fd, IO_TIMEOUT_MS), 1);
+		ck_assert_int_ge(n = recv(fd, buf + got, len - 1 - got, 0), 0);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		ck_assert_uint_lt(got, len - 1);
+	}
+	buf[got] = '\0';
+	close(fd);
+}
+
+/*
+ * unix:@name: an abstract socket, no file; counted as unix in the stats
+ * line and the metrics.
+ */
 START_TEST(test_abstract)
 {
 	struct evecho	 e;
-	char		 name[64], where[80], want[128], *log;
-	const char *const args[] = { "-l", where, "-v", NULL };
+	char		 name[64], where[80], want[128], *log, *p;
+	char		 body[65536];
+	const char *const args[] = { "-l", where, "-v", "--metrics",
+	    "127.0.0.1:0", NULL };
 	int		 fd;
 
 	snprintf(name, sizeof name, "@evecho-check-unix-%ld", (long)getpid());
@@ -613,7 +642,12 @@ START_TEST(test_abstract)
 	log = evecho_log(&e);
 	ck_assert_msg(strstr(log, "1000 B in, 1000 B out, 1000 B acked") !=
 	    NULL, "log:\n%s", log);
+	ck_assert_ptr_nonnull(p = strstr(log, "metrics on http://127.0.0.1:"));
+	unix_scrape(atoi(p + strlen("metrics on http://127.0.0.1:")), body,
+	    sizeof body);
 	free(log);
+	ck_assert_msg(strstr(body, "\nevecho_unix_connections_accepted_total "
+	    "1\n") != NULL, "%s", body);
 	unix_term(&e);
 	evecho_stop(&e);
 }
