@@ -33,6 +33,7 @@ static const struct {
 };
 
 static int	addr_wrong_kind(const char *, size_t *);
+static int	addr_host_is_kind(const char *);
 static int	addr_parse_options(const char *, const char *,
 		    struct addr_spec *, char *, size_t);
 static int	addr_parse_path(const char *, const char *,
@@ -117,6 +118,23 @@ addr_wrong_kind(const char *spec, size_t *len)
 		}
 	}
 	return (0);
+}
+
+/*
+ * Whether HOST:PORT would be read back as a kind of listener, not as a
+ * host: a host named "udp" or "https" needs "tcp:" written before it.
+ */
+static int
+addr_host_is_kind(const char *host)
+{
+	char	 probe[24];
+	size_t	 len;
+
+	if (strlen(host) + 2 > sizeof probe)
+		return (0);
+	snprintf(probe, sizeof probe, "%s:", host);
+	return (strcmp(host, "tcp") == 0 || strcmp(host, "udp") == 0 ||
+	    strcmp(host, "unix") == 0 || addr_wrong_kind(probe, &len));
 }
 
 /*
@@ -421,7 +439,8 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 void
 addr_spec_format(const struct addr_spec *spec, char *buf, size_t len)
 {
-	const char	*kind = spec->kind == ADDR_UDP ? "udp:" : "";
+	const char	*kind = spec->kind == ADDR_UDP ? "udp:" :
+			    addr_host_is_kind(spec->host) ? "tcp:" : "";
 	size_t		 used, i;
 
 	if (spec->kind == ADDR_UNIX)

@@ -468,7 +468,9 @@ END_TEST
 START_TEST(test_spec_round_trip)
 {
 	static const char *const specs[] = { "127.0.0.1:1", "[::1]:2", ":3",
-	    "*:4", "[fe80::1%lo]:5", "localhost", "[2001:db8::7]" };
+	    "*:4", "[fe80::1%lo]:5", "localhost", "[2001:db8::7]", "https",
+	    "udp", "unix", "tcp", "sctp", "tcp:udp:1,proxy", "udp:unix:2",
+	    "unixgram" };
 	struct addr_spec	 a, b;
 	char			 buf[ADDR_HOST_MAX + 16], err[ERRLEN];
 	size_t			 i;
@@ -481,6 +483,8 @@ START_TEST(test_spec_round_trip)
 		    "'%s' formatted as '%s', refused: %s", specs[i], buf, err);
 		ck_assert_str_eq(a.host, b.host);
 		ck_assert_uint_eq(a.port, b.port);
+		ck_assert_int_eq(a.kind, b.kind);
+		ck_assert_uint_eq(a.options, b.options);
 	}
 }
 END_TEST

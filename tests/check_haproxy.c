@@ -33,7 +33,7 @@ struct haproxy {
 	pid_t	 pid;
 	int	 logfd;
 	int	 port_v1, port_v2;	/* its frontends */
-	char	 env[4][64];
+	char	 env[4][160];
 };
 
 /* The local port of a connected socket: how the evechos name a client. */

@@ -30,7 +30,7 @@
 
 /* Every character an accepted address may hold, in any of its forms. */
 #define FUZZ_ADDR_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"abcdefghijklmnopqrstuvwxyz0123456789-_.:[]%*"
+			"abcdefghijklmnopqrstuvwxyz0123456789-_.:[]%*,"
 #define FUZZ_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 			"abcdefghijklmnopqrstuvwxyz0123456789-_."
 
@@ -62,11 +62,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_error(erra, sizeof erra, data, size);
 		FUZZ_CHECK(strcmp(erra, errb) == 0);
 	} else {
-		FUZZ_CHECK(strspn(spec, FUZZ_ADDR_CHARS) == size);
+		FUZZ_CHECK(a.kind == b.kind && a.options == b.options);
+		FUZZ_CHECK(strcmp(a.path, b.path) == 0);
+		FUZZ_CHECK(a.kind != ADDR_UDP || a.options == 0);
 		FUZZ_CHECK(strcmp(a.host, b.host) == 0);
-		FUZZ_CHECK(a.port == b.port ||
-		    (a.port == FUZZ_PORT && b.port == 0));
-		fuzz_addr_host(&a);
+		if (a.kind == ADDR_UNIX) {
+			/* A path may hold anything but a comma. */
+			FUZZ_CHECK(a.path[0] != '\0' &&
+			    strchr(a.path, ',') == NULL);
+			FUZZ_CHECK(a.host[0] == '\0' && a.port == 0);
+		} else {
+			FUZZ_CHECK(strspn(spec, FUZZ_ADDR_CHARS) == size);
+			FUZZ_CHECK(a.port == b.port ||
+			    (a.port == FUZZ_PORT && b.port == 0));
+			fuzz_addr_host(&a);
+		}
 		fuzz_addr_round_trip(&a);
 	}
 
@@ -120,35 +130,60 @@ fuzz_addr_host(const struct addr_spec *spec)
 
 /*
  * What addr_spec_format() writes fits the buffer server.c gives it, has
- * the documented shape, and parses back to the same spec.
+ * the documented shape (the kind first, the options last), and parses
+ * back to the same spec.
  */
 static void
 fuzz_addr_round_trip(const struct addr_spec *spec)
 {
 	struct addr_spec	 again;
 	char			 text[FUZZ_FMTLEN], text2[FUZZ_FMTLEN];
-	char			 port[8], err[FUZZ_ERRLEN];
+	char			 port[8], opts[16] = "", err[FUZZ_ERRLEN];
+	const char		*where = text;
 	size_t			 len;
 
 	addr_spec_format(spec, text, sizeof text);
 	len = strlen(text);
 	FUZZ_CHECK(len + 1 < sizeof text);	/* room to spare: not cut */
 
-	/* "*:PORT", "[V6]:PORT" or "HOST:PORT". */
-	snprintf(port, sizeof port, ":%u", (unsigned)spec->port);
-	FUZZ_CHECK(len > strlen(port));
-	FUZZ_CHECK(strcmp(text + len - strlen(port), port) == 0);
-	if (spec->host[0] == '\0')
-		FUZZ_CHECK(text[0] == '*' && text[1] == ':');
-	else if (strchr(spec->host, ':') != NULL)
-		FUZZ_CHECK(text[0] == '[');
-	else
-		FUZZ_CHECK(strncmp(text, spec->host, strlen(spec->host)) == 0);
+	if (spec->options & ADDR_OPT_TLS)
+		strcat(opts, ",tls");
+	if (spec->options & ADDR_OPT_PROXY)
+		strcat(opts, ",proxy");
+	FUZZ_CHECK(len > strlen(opts));
+	FUZZ_CHECK(strcmp(text + len - strlen(opts), opts) == 0);
+	len -= strlen(opts);
+	if (spec->kind == ADDR_UNIX) {
+		FUZZ_CHECK(strncmp(text, "unix:", 5) == 0);
+		FUZZ_CHECK(len == 5 + strlen(spec->path));
+		FUZZ_CHECK(strncmp(text + 5, spec->path, len - 5) == 0);
+	} else {
+		if (spec->kind == ADDR_UDP) {
+			FUZZ_CHECK(strncmp(text, "udp:", 4) == 0);
+			where += 4;
+		} else if (strncmp(text, "tcp:", 4) == 0)
+			where += 4;	/* a host named as a kind is */
+		/* "*:PORT", "[V6]:PORT" or "HOST:PORT". */
+		snprintf(port, sizeof port, ":%u", (unsigned)spec->port);
+		FUZZ_CHECK(len > strlen(port));
+		FUZZ_CHECK(strncmp(text + len - strlen(port), port,
+		    strlen(port)) == 0);
+		if (spec->host[0] == '\0')
+			FUZZ_CHECK(where[0] == '*' && where[1] == ':');
+		else if (strchr(spec->host, ':') != NULL)
+			FUZZ_CHECK(where[0] == '[');
+		else
+			FUZZ_CHECK(strncmp(where, spec->host,
+			    strlen(spec->host)) == 0);
+	}
 
 	/* Any default port: the text names its port. */
 	FUZZ_CHECK(addr_parse(text, (uint16_t)(spec->port + 1), &again, err,
 	    sizeof err) == 0);
+	FUZZ_CHECK(again.kind == spec->kind);
+	FUZZ_CHECK(again.options == spec->options);
 	FUZZ_CHECK(strcmp(again.host, spec->host) == 0);
+	FUZZ_CHECK(strcmp(again.path, spec->path) == 0);
 	FUZZ_CHECK(again.port == spec->port);
 	addr_spec_format(&again, text2, sizeof text2);
 	FUZZ_CHECK(strcmp(text, text2) == 0);
