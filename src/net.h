@@ -24,6 +24,10 @@ typedef int	(*net_take_fn)(int, void *, char *, size_t);
 int	net_listen(const struct sockaddr *, socklen_t, int, char *, size_t);
 int	net_listen_spec(const struct addr_spec *, int, net_take_fn, void *,
 	    char *, size_t);
+int	net_udp_bind(const struct sockaddr *, socklen_t, int, char *,
+	    size_t);
+int	net_udp_spec(const struct addr_spec *, unsigned, net_take_fn,
+	    void *, char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);
 int	net_progress(int, struct net_progress *);
