@@ -231,15 +231,15 @@ done:
 
 /*
  * Open a non-blocking, close-on-exec UDP socket bound to sa, with
- * SO_REUSEPORT when reuseport (a socket per worker), and IPV6_V6ONLY as
- * for TCP.  Returns the descriptor, or -1 with errno set and err.
+ * SO_REUSEPORT when reuseport (a socket per worker), a receive buffer of
+ * NET_UDP_RCVBUF, and IPV6_V6ONLY as for TCP.  Returns the descriptor, or -1 with errno set and err.
  */
 int
 net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
     char *err, size_t errlen)
 {
 	const char	*step;
-	int		 fd, on = 1, saved_errno;
+	int		 fd, on = 1, rcvbuf = NET_UDP_RCVBUF, saved_errno;
 
 	if ((fd = socket(sa->sa_family, SOCK_DGRAM, IPPROTO_UDP)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -257,6 +257,15 @@ net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
 #else
 	(void)reuseport;	/* one socket serves every worker's turn */
 #endif
+	/*
+	 * A burst from many sources waits here while the loop is busy: the
+	 * default (about 200 KiB, some 270 small datagrams) drops it.  The
+	 * kernel caps the size at net.core.rmem_max by itself.
+	 */
+	step = "setsockopt SO_RCVBUF";
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof rcvbuf) == -1)
+		goto fail;
 	step = "setsockopt IPV6_V6ONLY";
 	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof on) == -1)

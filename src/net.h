@@ -16,6 +16,8 @@ struct net_progress {
 	int		 in_flight;	/* bytes sent or queued, not acknowledged */
 };
 
+#define NET_UDP_RCVBUF	(1024 * 1024)	/* asked for; the kernel doubles it */
+
 struct addr_spec;
 
 /* Takes a listening socket, owning it from then on; 0, or -1 and err. */
