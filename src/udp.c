@@ -15,6 +15,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#ifdef __linux__
+#include <linux/filter.h>	/* SO_ATTACH_REUSEPORT_CBPF */
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +47,8 @@ struct udp_sock {
 	struct event		 ev;
 	int			 ev_added;
 	struct udp_worker	*uw;		/* who serves it */
+	int			 family;
+	int			 steered;	/* its group goes by host */
 	char			 name[ADDR_STRLEN + 4];	/* "udp:..." */
 };
 
@@ -71,6 +76,7 @@ struct udp_take_ctx {
 };
 
 static int	udp_take(int, void *, char *, size_t);
+static int	udp_steer(int, int, unsigned);
 static void	udp_read_cb(evutil_socket_t, short, void *);
 static void	udp_echo_batch(struct udp_sock *, unsigned);
 static void	udp_send(struct udp_sock *, unsigned);
@@ -99,9 +105,70 @@ udp_open(struct udp_set *set, const struct addr_spec *spec,
     unsigned per_addr, char *err, size_t errlen)
 {
 	struct udp_take_ctx	 ctx = { set };
+	size_t			 i, first = set->nsocks;
+	int			 status;
 
 	set->per_addr = per_addr;
-	return (net_udp_spec(spec, per_addr, udp_take, &ctx, err, errlen));
+	if ((status = net_udp_spec(spec, per_addr, udp_take, &ctx, err,
+	    errlen)) != EX_OK || per_addr < 2)
+		return (status);
+	for (i = first; i < set->nsocks; i += per_addr) {
+		if ((set->socks[i].steered = udp_steer(set->socks[i].fd,
+		    set->socks[i].family, per_addr)) == -1) {
+			snprintf(err, errlen, "cannot steer %s by host: %s",
+			    set->socks[i].name, strerror(errno));
+			return (EX_OSERR);
+		}
+	}
+	return (EX_OK);
+}
+
+/*
+ * With a socket per worker, the kernel's own choice (a hash of address
+ * and port) would let one host, sending from n ports, use n workers'
+ * rate tables.  A classic BPF program, attached to the first socket of
+ * the group, picks the socket by the source host instead: the IPv4
+ * address, or the IPv6 /64, modulo n.  1 if attached, 0 where the
+ * system has no such program (then the kernel's hash), -1 on failure.
+ */
+static int
+udp_steer(int fd, int family, unsigned n)
+{
+#if defined(__linux__) && defined(SO_ATTACH_REUSEPORT_CBPF)
+	struct sock_filter v4[] = {
+		/* A = the source address, in the IPv4 header */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_filter v6[] = {
+		/* A = the two words of the source's /64, xored */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 8),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
+		BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog	 prog;
+
+	if (family == AF_INET6) {
+		prog.len = sizeof v6 / sizeof v6[0];
+		prog.filter = v6;
+	} else {
+		prog.len = sizeof v4 / sizeof v4[0];
+		prog.filter = v4;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof prog) == -1)
+		return (errno == ENOPROTOOPT || errno == EINVAL ? 0 : -1);
+	return (1);
+#else
+	(void)fd;
+	(void)family;
+	(void)n;
+	return (0);
+#endif
 }
 
 /* net_udp_spec() hands over each bound socket: keep it, named. */
@@ -129,6 +196,7 @@ udp_take(int fd, void *arg, char *err, size_t errlen)
 	us = &set->socks[set->nsocks++];
 	memset(us, 0, sizeof *us);
 	us->fd = fd;
+	us->family = ss.ss_family;
 	snprintf(us->name, sizeof us->name, "udp:%s",
 	    addr_format((struct sockaddr *)&ss, name, sizeof name));
 	return (0);
@@ -195,8 +263,11 @@ udp_log_listening(const struct udp_set *set)
 	for (i = 0; i < set->nsocks; i += set->per_addr) {
 		if (set->per_addr > 1)
 			log_msg(LOGLV_INFO, "listening on %s (%u sockets, "
-			    "SO_REUSEPORT, one per worker)",
-			    set->socks[i].name, set->per_addr);
+			    "SO_REUSEPORT, one per worker, %s)",
+			    set->socks[i].name, set->per_addr,
+			    set->socks[i].steered ? "a host to one" :
+			    "spread by source port: --udp-rate counts per "
+			    "worker");
 		else
 			log_msg(LOGLV_INFO, "listening on %s",
 			    set->socks[i].name);

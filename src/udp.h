@@ -2,14 +2,17 @@
  * udp.h: echo of datagrams (RFC 862, the UDP half) on udp: listeners.
  *
  * Design: one socket per worker for each udp: address, joined by
- * SO_REUSEPORT, each served on its worker's event loop.  The kernel
- * spreads datagrams over the sockets by a hash of the source address and
- * port, so there is no lock and no hand-off, every worker's share of the
- * load is read in batches on its own loop, and a source keeps to one
- * worker, whose rate table (--udp-rate) then sees all of it.  With one
- * worker (--threads 1), or a system without SO_REUSEPORT, there is one
- * socket, on the first worker; measured, two sockets on two workers
- * carried more than one (see the man page, UDP).
+ * SO_REUSEPORT, each served on its worker's event loop: no lock and no
+ * hand-off, and every worker's share of the load is read in batches on
+ * its own loop.  A small BPF program (udp_steer) makes the kernel pick
+ * the socket by the source host, so that a host keeps to one worker,
+ * whose rate table (--udp-rate) then sees all of it.  With one worker
+ * (--threads 1), or a system without SO_REUSEPORT, there is one socket,
+ * on the first worker.  The other design, one socket on one loop, caps
+ * UDP at one core whatever --threads says; a socket per worker is what
+ * scales.  Measured on two CPUs that the load generator shares (see the
+ * man page, UDP), one socket cost less CPU per datagram than two: with
+ * no core to spare, --threads 1 is the better choice there.
  *
  * A worker reads at most UDP_WAKE_MAX datagrams per wake-up, in batches
  * of UDP_BATCH (recvmmsg), and answers each batch with one sendmmsg.  An

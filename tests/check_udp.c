@@ -163,6 +163,23 @@ stats_count(struct evecho *e, const char *label)
 	return (v);
 }
 
+/*
+ * Assert that the count before label comes to want: a worker counts an
+ * echo just after sending it, so the client may hold it a moment before
+ * the count says so; asked again for up to WAIT_MS.
+ */
+static void
+stats_expect(struct evecho *e, const char *label, unsigned long long want)
+{
+	long			 deadline = now_ms() + WAIT_MS;
+	unsigned long long	 got;
+
+	while ((got = stats_count(e, label)) != want && now_ms() < deadline)
+		sleep_ms(20);
+	ck_assert_msg(got == want, "stats: %llu%s, expected %llu", got, label,
+	    want);
+}
+
 /* SIGTERM, and a clean exit. */
 static void
 udp_stop(struct evecho *e)
@@ -222,8 +239,8 @@ START_TEST(test_oversized)
 	ck_assert_int_eq(send(fd, big, 65508, 0), -1);
 	ck_assert_int_eq(errno, EMSGSIZE);
 	assert_udp_echo(fd, 65507, 8);
-	ck_assert_uint_eq(stats_count(&e, " in,"), 1);
-	ck_assert_uint_eq(stats_count(&e, " truncated"), 0);
+	stats_expect(&e, " in,", 1);
+	stats_expect(&e, " truncated", 0);
 	close(fd);
 	free(big);
 	udp_stop(&e);
@@ -301,9 +318,9 @@ START_TEST(test_low_port_refused)
 	ok = udp_connected(AF_INET, port);
 	assert_udp_echo(ok, 5, 9);
 	close(ok);
-	ck_assert_uint_eq(stats_count(&e, " guarded"), 1);
-	ck_assert_uint_eq(stats_count(&e, " out,"), 1);
-	ck_assert_uint_eq(stats_count(&e, " in,"), 2);
+	stats_expect(&e, " guarded", 1);
+	stats_expect(&e, " out,", 1);
+	stats_expect(&e, " in,", 2);
 	ck_assert_int_eq(evecho_wait_log(&e, "no echo to 127.0.0.1:", WAIT_MS),
 	    0);
 	ck_assert_int_eq(evecho_log_count(&e, "source port below 1024"), 1);
@@ -350,8 +367,8 @@ START_TEST(test_mixed_batch)
 	}
 	ck_assert_int_eq(udp_recv(good, back, sizeof back, QUIET_MS), -1);
 	ck_assert_int_eq(udp_recv(bad, back, sizeof back, 0), -1);
-	ck_assert_uint_eq(stats_count(&e, " guarded"), 4);
-	ck_assert_uint_eq(stats_count(&e, " B out,"), 100 + 120 + 140 + 160);
+	stats_expect(&e, " guarded", 4);
+	stats_expect(&e, " B out,", 100 + 120 + 140 + 160);
 	close(bad);
 	close(good);
 	udp_stop(&e);
@@ -384,13 +401,45 @@ START_TEST(test_rate_limit)
 		    "of 50 at --udp-rate 10", round, got);
 		total += got;
 	}
-	ck_assert_uint_eq(stats_count(&e, " in,"), 100);
-	ck_assert_uint_eq(stats_count(&e, " out,"), (unsigned)total);
-	ck_assert_uint_eq(stats_count(&e, " rate_limited"),
-	    (unsigned)(100 - total));
+	stats_expect(&e, " in,", 100);
+	stats_expect(&e, " out,", (unsigned)total);
+	stats_expect(&e, " rate_limited", (unsigned)(100 - total));
 	ck_assert_int_eq(evecho_wait_log(&e, "is over --udp-rate 10",
 	    WAIT_MS), 0);
 	close(fd);
+	udp_stop(&e);
+}
+END_TEST
+
+/*
+ * --udp-rate is per host however many workers: with --threads 3, eight
+ * sockets of one host (eight ports, which the kernel's own hash would
+ * spread over the workers) share one bucket of 10.
+ */
+START_TEST(test_rate_per_host)
+{
+	const char *const more[] = { "--threads", "3", "--udp-rate", "10",
+		NULL };
+	struct evecho	 e;
+	char		 back[16];
+	int		 port, fd[8], i, j, got = 0;
+
+	port = start_udp(&e, "udp:127.0.0.1:0", more);
+	ck_assert_int_eq(evecho_log_count(&e, "a host to one)"), 1);
+	for (i = 0; i < 8; i++)
+		fd[i] = udp_connected(AF_INET, port);
+	for (j = 0; j < 10; j++)
+		for (i = 0; i < 8; i++)
+			ck_assert_int_eq(send(fd[i], "burst", 5, 0), 5);
+	for (i = 0; i < 8; i++) {
+		while (udp_recv(fd[i], back, sizeof back, QUIET_MS) == 5)
+			got++;
+		close(fd[i]);
+	}
+	ck_assert_msg(got >= 10 && got <= 12, "%d echoes of 80 from one host "
+	    "at --udp-rate 10 over 3 workers", got);
+	stats_expect(&e, " rate_limited", (unsigned)(80 -
+	    got));
 	udp_stop(&e);
 }
 END_TEST
@@ -411,7 +460,7 @@ START_TEST(test_rate_unlimited)
 	    WAIT_MS) == 5; got++)
 		;
 	ck_assert_int_eq(got, 300);
-	ck_assert_uint_eq(stats_count(&e, " rate_limited"), 0);
+	stats_expect(&e, " rate_limited", 0);
 	close(fd);
 	udp_stop(&e);
 }
@@ -426,7 +475,8 @@ START_TEST(test_threads)
 	int		 port, fd[16], i, j;
 
 	port = start_udp(&e, "udp:127.0.0.1:0", more);
-	ck_assert_int_eq(evecho_log_count(&e, "(3 sockets, SO_REUSEPORT"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "(3 sockets, SO_REUSEPORT, one "
+	    "per worker, a host to one)"), 1);
 	for (i = 0; i < 16; i++)
 		fd[i] = udp_connected(AF_INET, port);
 	for (j = 0; j < 4; j++)
@@ -435,7 +485,7 @@ START_TEST(test_threads)
 			    7 + j));
 	for (i = 0; i < 16; i++)
 		close(fd[i]);
-	ck_assert_uint_eq(stats_count(&e, " out,"), 64);
+	stats_expect(&e, " out,", 64);
 	udp_stop(&e);
 }
 END_TEST
@@ -555,6 +605,7 @@ udp_suite(void)
 	harness_add_test(tc, test_mixed_batch);
 	harness_add_test(tc, test_rate_limit);
 	harness_add_test(tc, test_rate_unlimited);
+	harness_add_test(tc, test_rate_per_host);
 	harness_add_test(tc, test_threads);
 	harness_add_test(tc, test_metrics);
 	harness_add_test(tc, test_sigterm);
