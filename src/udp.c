@@ -437,6 +437,13 @@ udp_echo_batch(struct udp_sock *us, unsigned n)
 		verdict = udp_judge(uw->rl, sa, m->msg_namelen, m->msg_flags,
 		    now, &guard);
 		uw->keep[i] = verdict == STATS_UDP_REFUSAL_N;
+		if (log_enabled(LOGLV_DEBUG)) {
+			char	 peer[ADDR_STRLEN];
+
+			log_msg(LOGLV_DEBUG, "%s: datagram of %u B from %s%s",
+			    us->name, uw->in[i].msg_len, addr_format(sa, peer,
+			    sizeof peer), uw->keep[i] ? "" : ", not echoed");
+		}
 		if (uw->keep[i]) {
 			if (uw->uppercase)
 				transform_upper(m->msg_iov[0].iov_base,

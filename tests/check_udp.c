@@ -247,14 +247,17 @@ START_TEST(test_oversized)
 }
 END_TEST
 
-/* -U upper-cases a datagram, and leaves what is not a letter alone. */
+/*
+ * -U upper-cases a datagram, and leaves what is not a letter alone; -vv
+ * logs it.
+ */
 START_TEST(test_uppercase)
 {
 	static const char	 in[] = "echo, Echo! 862 \xe9t\xe9";
 	static const char	 want[] = "ECHO, ECHO! 862 \xe9T\xe9";
-	const char *const	 more[] = { "-U", NULL };
+	const char *const	 more[] = { "-U", "-vv", NULL };
 	struct evecho		 e;
-	char			 back[64];
+	char			 back[64], line[96];
 	int			 port, fd;
 
 	port = start_udp(&e, "udp:127.0.0.1:0", more);
@@ -263,6 +266,10 @@ START_TEST(test_uppercase)
 	ck_assert_int_eq(udp_recv(fd, back, sizeof back, WAIT_MS),
 	    sizeof want - 1);
 	ck_assert(memcmp(back, want, sizeof want - 1) == 0);
+	/* -vv: a line per datagram, naming the transport. */
+	snprintf(line, sizeof line, "udp:127.0.0.1:%d: datagram of %zu B "
+	    "from 127.0.0.1:", port, sizeof in - 1);
+	ck_assert_int_eq(evecho_wait_log(&e, line, WAIT_MS), 0);
 	close(fd);
 	udp_stop(&e);
 }
