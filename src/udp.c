@@ -152,6 +152,7 @@ udp_steer(int fd, int family, unsigned n)
 	};
 	struct sock_fprog	 prog;
 
+	memset(&prog, 0, sizeof prog);	/* its padding goes to the kernel */
 	if (family == AF_INET6) {
 		prog.len = sizeof v6 / sizeof v6[0];
 		prog.filter = v6;
