@@ -106,6 +106,7 @@ ratelimit_hosts(const struct ratelimit *rl)
 	return (rl->hosts);
 }
 
+/* Free the table; NULL is nothing to free. */
 void
 ratelimit_free(struct ratelimit *rl)
 {

@@ -309,6 +309,7 @@ udp_free(struct udp_set *set)
 	memset(set, 0, sizeof *set);
 }
 
+/* Stop watching a socket and close it; again is harmless. */
 static void
 udp_close(struct udp_sock *us)
 {
