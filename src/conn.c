@@ -121,7 +121,8 @@ fail:
 		log_error("cannot accept %s: %s%s", addr_format((const struct
 		    sockaddr *)&h->ss, peer, sizeof peer), why,
 		    log_flood_note(held, note, sizeof note));
-	handshake_free(c);
+	if (c != NULL)		/* NULL: the calloc itself failed */
+		handshake_free(c);
 	evutil_closesocket(h->fd);
 	free(c);
 	return (NULL);
