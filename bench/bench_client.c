@@ -27,6 +27,7 @@
 
 #include "bench_client.h"
 #include "bench_clock.h"
+#include "bench_dgram.h"
 #include "bench_hist.h"
 #include "bench_load.h"
 #include "bench_pattern.h"
@@ -68,8 +69,11 @@ client_init(struct client *c, struct load *l, uint32_t id,
 	if ((c->rev = event_new(l->base, -1, 0, read_cb, c)) == NULL ||
 	    (c->wev = event_new(l->base, -1, 0, write_cb, c)) == NULL)
 		goto fail;
-	if (role == ROLE_PINGPONG && (c->sent_at = calloc(l->opts->depth,
-	    sizeof *c->sent_at)) == NULL)
+	if ((role == ROLE_PINGPONG || role == ROLE_DGRAM) &&
+	    (c->sent_at = calloc(l->opts->depth, sizeof *c->sent_at)) == NULL)
+		goto fail;
+	if (role == ROLE_DGRAM && (c->dg_seq = calloc(l->opts->depth,
+	    sizeof *c->dg_seq)) == NULL)
 		goto fail;
 	return (0);
 
@@ -88,8 +92,10 @@ client_free(struct client *c)
 	if (c->wev != NULL)
 		event_free(c->wev);
 	free(c->sent_at);
+	free(c->dg_seq);
 	c->rev = c->wev = NULL;
 	c->sent_at = NULL;
+	c->dg_seq = NULL;
 }
 
 /* The start-up connect of a pingpong, stream or idle connection. */
@@ -217,6 +223,10 @@ client_start(struct client *c, uint64_t now)
 	case ROLE_CHURN:
 		connect_start(c, now);
 		break;
+	case ROLE_DGRAM:
+		if (c->state == CS_OPEN)
+			dgram_start(c, now);
+		break;
 	case ROLE_IDLE:
 		break;
 	}
@@ -231,6 +241,10 @@ client_drain(struct client *c)
 {
 	switch (c->state) {
 	case CS_OPEN:
+		if (c->role == ROLE_DGRAM) {
+			dgram_drain(c);
+			break;
+		}
 		c->tx_limit = c->tx;
 		flush(c, 0);
 		if (c->state == CS_OPEN && c->rx == c->tx)
@@ -249,6 +263,10 @@ client_drain(struct client *c)
 void
 client_expire(struct client *c)
 {
+	if (c->role == ROLE_DGRAM) {
+		dgram_expire(c);
+		return;
+	}
 	if (c->state != CS_OPEN || c->role == ROLE_IDLE)
 		return;
 	fail(c, ERR_TIMEOUT, "%llu bytes of echo still missing %d s after "
@@ -265,6 +283,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 
 	(void)what;
+	if (c->role == ROLE_DGRAM) {
+		dgram_read(c);
+		return;
+	}
 	n = read(fd, buf, LOAD_BUF_SIZE);
 	if (n > 0)
 		echoed(c, buf, (size_t)n);
@@ -385,6 +407,7 @@ echoed(struct client *c, const unsigned char *buf, size_t len)
 			connect_start(c, now);
 		break;
 	case ROLE_IDLE:
+	case ROLE_DGRAM:	/* bench_dgram.c checks its own */
 		break;
 	}
 }
@@ -529,4 +552,26 @@ close_socket(struct client *c)
 		close(c->fd);
 		c->fd = -1;
 	}
+}
+
+/* For bench_dgram.c: a failed send or recv, as fail_errno() counts it. */
+void
+client_failed(struct client *c, enum tally_error kind, const char *call,
+    int error)
+{
+	fail(c, kind, "%s: %s", call, strerror(error));
+}
+
+/* For bench_dgram.c: an echo that is not what was sent. */
+void
+client_mismatch(struct client *c, const char *why)
+{
+	fail(c, ERR_MISMATCH, "%s", why);
+}
+
+/* For bench_dgram.c: the connection's work is over, without error. */
+void
+client_done(struct client *c)
+{
+	finish(c);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bench_pattern.h"
+#include "bench_tally.h"
 
 struct event;
 struct load;
@@ -18,7 +19,8 @@ enum client_role {
 	ROLE_PINGPONG,		/* depth messages in flight, each timed */
 	ROLE_STREAM,		/* write and read without pause */
 	ROLE_CHURN,		/* connect, one message, close; repeat */
-	ROLE_IDLE		/* connected, silent, must stay so */
+	ROLE_IDLE,		/* connected, silent, must stay so */
+	ROLE_DGRAM		/* --udp: depth datagrams in flight */
 };
 
 enum client_state {
@@ -50,6 +52,9 @@ struct client {
 						   probe; 0: none in flight */
 	uint64_t		 probe_at;	/* stream: when it was sent */
 	uint64_t		 started;	/* churn: when connect began */
+	uint64_t		*dg_seq;	/* --udp: each slot's datagram;
+						   its sent_at is 0 when free */
+	unsigned long		 dg_out;	/* --udp: slots in flight */
 };
 
 int	client_init(struct client *, struct load *, uint32_t,
@@ -59,5 +64,8 @@ void	client_start(struct client *, uint64_t);
 void	client_drain(struct client *);
 void	client_expire(struct client *);
 void	client_free(struct client *);
+void	client_failed(struct client *, enum tally_error, const char *, int);
+void	client_mismatch(struct client *, const char *);
+void	client_done(struct client *);
 
 #endif /* EVECHO_BENCH_CLIENT_H */

@@ -19,6 +19,7 @@
 
 #include "bench_client.h"
 #include "bench_clock.h"
+#include "bench_dgram.h"
 #include "bench_load.h"
 #include "bench_tally.h"
 
@@ -32,6 +33,7 @@ static void	stop_cb(evutil_socket_t, short, void *);
 static void	publish_cb(evutil_socket_t, short, void *);
 static void	interrupt_cb(evutil_socket_t, short, void *);
 static void	publish(struct load *);
+static void	loss_cb(evutil_socket_t, short, void *);
 
 /* How many of n numbered things thread index of threads gets. */
 static size_t
@@ -90,7 +92,7 @@ load_new(struct load **lp, const struct bench_opts *o,
 		role = ROLE_CHURN;
 		break;
 	default:
-		role = ROLE_PINGPONG;
+		role = o->udp ? ROLE_DGRAM : ROLE_PINGPONG;
 		break;
 	}
 	for (i = 0; i < l->nclients; i++) {
@@ -112,7 +114,9 @@ load_new(struct load **lp, const struct bench_opts *o,
 	    (l->ev_interrupt = event_new(l->base, stop_fd, EV_READ,
 	    interrupt_cb, l)) == NULL ||
 	    (progress && (l->ev_publish = event_new(l->base, -1, EV_PERSIST,
-	    publish_cb, l)) == NULL)) {
+	    publish_cb, l)) == NULL) ||
+	    (o->udp && (l->ev_loss = event_new(l->base, -1, EV_PERSIST,
+	    loss_cb, l)) == NULL)) {
 		snprintf(err, errlen, "cannot create timers");
 		goto fail;
 	}
@@ -140,6 +144,8 @@ load_free(struct load *l)
 		client_free(&l->clients[i]);
 	if (l->ev_publish != NULL)
 		event_free(l->ev_publish);
+	if (l->ev_loss != NULL)
+		event_free(l->ev_loss);
 	if (l->ev_interrupt != NULL)
 		event_free(l->ev_interrupt);
 	if (l->ev_stop != NULL)
@@ -244,6 +250,12 @@ load_run(struct load *l, uint64_t t0)
 			goto timer_failed;
 	}
 
+	if (l->ev_loss != NULL) {
+		tv.tv_sec = 0;
+		tv.tv_usec = DGRAM_TICK_MS * 1000;
+		if (event_add(l->ev_loss, &tv) == -1)
+			goto timer_failed;
+	}
 	for (i = 0; i < l->nload; i++)
 		client_start(&l->clients[i], now);
 	if (l->active > 0) {
@@ -399,4 +411,20 @@ publish_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	publish(arg);
+}
+
+/* --udp: every DGRAM_TICK_MS, datagrams unanswered too long are lost. */
+static void
+loss_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct load	*l = arg;
+	uint64_t	 now = now_ns();
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < l->nload; i++) {
+		if (l->clients[i].role == ROLE_DGRAM)
+			dgram_tick(&l->clients[i], now);
+	}
 }

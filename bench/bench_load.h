@@ -54,6 +54,7 @@ struct load {
 	struct event		*ev_stop;	/* t_end + LOAD_GRACE_MS */
 	struct event		*ev_publish;	/* progress, or NULL */
 	struct event		*ev_interrupt;	/* the run's stop pipe */
+	struct event		*ev_loss;	/* --udp: the loss check */
 
 	struct tally		 tally;
 	uint64_t		 cpu_at_measure;	/* thread CPU ns */

@@ -22,7 +22,8 @@ enum {
 	OPT_SEED,
 	OPT_JSON,
 	OPT_SERVER_PID,
-	OPT_PROXY
+	OPT_PROXY,
+	OPT_UDP
 };
 
 static const char short_options[] = ":c:s:d:hV";
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "server-pid",		required_argument,	NULL, OPT_SERVER_PID },
 	{ "proxy",		required_argument,	NULL, OPT_PROXY },
+	{ "udp",		no_argument,		NULL, OPT_UDP },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -59,9 +61,10 @@ opts_usage(FILE *fp)
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
 "                    [--proxy v1|v2] [--seed n] [--server-pid pid]\n"
-"                    [--threads n] [--warmup secs] [host:]port | unix:path\n"
+"                    [--threads n] [--udp] [--warmup secs]\n"
+"                    [host:]port | unix:path\n"
 "\n"
-"Load generator for TCP echo servers (RFC 862): connections send\n"
+"Load generator for TCP and UDP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
 "throughput, latency percentiles and errors are reported.\n"
 "\n"
@@ -90,6 +93,10 @@ opts_usage(FILE *fp)
 "                       a server's proxy listener (default: none)\n"
 "      --server-pid PID Linux: also report the CPU time process PID (the\n"
 "                       server) spent in the measured window\n"
+"      --udp            pingpong over UDP: each connection is a socket of\n"
+"                       its own keeping DEPTH datagrams of SIZE bytes (8\n"
+"                       to 65507) in flight; one not echoed within %d ms\n"
+"                       is counted lost, not as an error, and sent anew\n"
 "  -h, --help           print this help and exit\n"
 "  -V, --version        print the version and exit\n"
 "\n"
@@ -101,7 +108,7 @@ opts_usage(FILE *fp)
 	    OPTS_DEFAULT_CONNS, OPTS_DEFAULT_SIZE, OPTS_DEPTH_MAX,
 	    OPTS_DEFAULT_DEPTH, OPTS_DEFAULT_DURATION_MS / 1000,
 	    OPTS_DEFAULT_WARMUP_MS / 1000, OPTS_DEFAULT_THREADS,
-	    OPTS_DEFAULT_SEED, TARGET_DEFAULT_HOST);
+	    OPTS_DEFAULT_SEED, OPTS_UDP_LOSS_MS, TARGET_DEFAULT_HOST);
 }
 
 /* The mode's name, as typed on the command line and reported. */
@@ -210,6 +217,9 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			}
 			o->proxy = optarg[1] - '0';
 			break;
+		case OPT_UDP:
+			o->udp = 1;
+			break;
 		case OPT_SERVER_PID:
 			if (config_parse_uint(optarg, 1, INT_MAX,
 			    &value) == -1) {
@@ -243,6 +253,20 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		    "to %s", opts_mode_name(o->mode));
 		return (OPTS_ERROR);
 	}
+	if (o->udp && (o->mode != MODE_PINGPONG || o->idle > 0)) {
+		snprintf(err, errlen, "--udp runs pingpong only, without "
+		    "--idle: a datagram service has no stream, no connection "
+		    "to churn and none to hold idle");
+		return (OPTS_ERROR);
+	}
+	if (o->udp && (o->size < OPTS_UDP_SIZE_MIN ||
+	    o->size > OPTS_UDP_SIZE_MAX)) {
+		snprintf(err, errlen, "--size %lu does not fit a datagram of "
+		    "--udp: expected %d to %d bytes", o->size,
+		    OPTS_UDP_SIZE_MIN, OPTS_UDP_SIZE_MAX);
+		return (OPTS_ERROR);
+	}
+	o->target.dgram = o->udp;
 	if (o->threads > o->conns) {
 		snprintf(err, errlen, "--threads %lu is more than the %lu "
 		    "connections to share among them", o->threads, o->conns);

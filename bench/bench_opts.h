@@ -25,6 +25,9 @@
 #define OPTS_DEPTH_MAX		1024
 #define OPTS_THREADS_MAX	256
 #define OPTS_SECONDS_MAX	86400
+#define OPTS_UDP_SIZE_MIN	8	/* room for the sequence number */
+#define OPTS_UDP_SIZE_MAX	65507	/* the largest UDP payload, IPv4 */
+#define OPTS_UDP_LOSS_MS	500	/* no echo by then: the datagram is lost */
 
 enum bench_mode {
 	MODE_PINGPONG,		/* DEPTH messages in flight per connection */
@@ -45,6 +48,8 @@ struct bench_opts {
 	int		 json;		/* --json instead of the table */
 	long		 server_pid;	/* --server-pid: its CPU; 0: none */
 	int		 proxy;		/* --proxy: header version; 0: none */
+	int		 udp;		/* --udp: datagrams, one socket per
+					   connection */
 	struct target	 target;	/* [HOST:]PORT, parsed, unresolved */
 };
 

@@ -77,8 +77,8 @@ report_table(FILE *fp, const struct bench_opts *o, const struct tally *t)
 	size_t			 i;
 	int			 k, n;
 
-	fprintf(fp, "evecho-bench %s against %s\n", opts_mode_name(o->mode),
-	    o->target.name);
+	fprintf(fp, "evecho-bench %s%s against %s\n", opts_mode_name(o->mode),
+	    o->udp ? " over UDP" : "", o->target.name);
 	fprintf(fp, "  connections   %lu%s on %lu thread%s, %lu idle\n",
 	    o->conns, o->mode == MODE_CHURN ? " loops" : "", o->threads,
 	    o->threads == 1 ? "" : "s", o->idle);
@@ -107,6 +107,12 @@ report_table(FILE *fp, const struct bench_opts *o, const struct tally *t)
 	fprintf(fp, "  completed     %llu %s, %.1f per second\n",
 	    (unsigned long long)messages(o, t), o->mode == MODE_CHURN ?
 	    "connections" : "messages", per_s((double)messages(o, t), t));
+	if (o->udp)
+		fprintf(fp, "  datagrams     %llu sent, %llu lost (%.3f%%), "
+		    "%llu late\n", (unsigned long long)t->dgram_sent,
+		    (unsigned long long)t->dgram_lost, t->dgram_sent == 0 ? 0 :
+		    100.0 * (double)t->dgram_lost / (double)t->dgram_sent,
+		    (unsigned long long)t->dgram_late);
 	fprintf(fp, "  throughput    %.3f MiB/s of echo\n",
 	    per_s((double)t->bytes / MIB, t));
 	fprintf(fp, "  latency (us)  ");
@@ -197,6 +203,14 @@ report_json(FILE *fp, const struct bench_opts *o, const struct tally *t)
 			    us(hist_percentile(h, percentiles[i].pct)));
 		fprintf(fp, ",\"max\":%.1f},", us(h->max));
 	}
+	if (o->udp)
+		fprintf(fp, "\"transport\":\"udp\",\"datagrams\":{\"sent\":%llu,"
+		    "\"lost\":%llu,\"late\":%llu},",
+		    (unsigned long long)t->dgram_sent,
+		    (unsigned long long)t->dgram_lost,
+		    (unsigned long long)t->dgram_late);
+	else
+		fprintf(fp, "\"transport\":\"tcp\",\"datagrams\":null,");
 	fprintf(fp, "\"errors\":{\"total\":%llu",
 	    (unsigned long long)tally_errors(t));
 	for (k = 0; k < ERR_NKINDS; k++)

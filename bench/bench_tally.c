@@ -50,6 +50,9 @@ tally_merge(struct tally *dst, const struct tally *src)
 
 	dst->messages += src->messages;
 	dst->bytes += src->bytes;
+	dst->dgram_sent += src->dgram_sent;
+	dst->dgram_lost += src->dgram_lost;
+	dst->dgram_late += src->dgram_late;
 	dst->cpu_ns += src->cpu_ns;
 	dst->server_cpu |= src->server_cpu;
 	dst->server_user_ns += src->server_user_ns;

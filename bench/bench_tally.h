@@ -38,6 +38,9 @@ struct tally {
 					   if interrupted or every connection
 					   failed */
 	int		 interrupted;	/* SIGINT or SIGTERM ended it */
+	uint64_t	 dgram_sent;	/* --udp, in the window: datagrams */
+	uint64_t	 dgram_lost;	/* sent, never echoed in time */
+	uint64_t	 dgram_late;	/* echoed after being counted lost */
 	struct hist	 latency;	/* in nanoseconds */
 };
 

@@ -32,8 +32,10 @@ static int	valid_ipv6_literal(const char *);
 static int	target_parse_path(struct target *, const char *, char *,
 		    size_t);
 static int	target_probe_path(struct target *, int, char *, size_t);
-static int	open_socket(int);
+static int	open_socket(int, int);
 static int	probe_one(const struct sockaddr *, socklen_t, int, char *,
+		    size_t);
+static int	probe_dgram(const struct sockaddr *, socklen_t, int, char *,
 		    size_t);
 
 /*
@@ -167,13 +169,17 @@ valid_ipv6_literal(const char *s)
 
 /*
  * A non-blocking, close-on-exec stream socket: TCP with Nagle turned off,
- * or Unix-domain, which has no Nagle to turn off.
+ * or Unix-domain, which has no Nagle to turn off; or with dgram a UDP
+ * socket.
  */
 static int
-open_socket(int family)
+open_socket(int family, int dgram)
 {
 	int	 fd, on = 1, saved_errno;
 
+	if (dgram)
+		return (socket(family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, IPPROTO_UDP));
 	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    family == AF_UNIX ? 0 : IPPROTO_TCP)) == -1)
 		return (-1);
@@ -199,7 +205,7 @@ probe_one(const struct sockaddr *sa, socklen_t salen, int timeout_ms,
 	socklen_t	 len = sizeof(int);
 	int		 fd, soerr = 0, left, rc = -1;
 
-	if ((fd = open_socket(sa->sa_family)) == -1) {
+	if ((fd = open_socket(sa->sa_family, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return (-1);
 	}
@@ -251,6 +257,54 @@ done:
 }
 
 /*
+ * UDP has no connection to try: send sa one datagram and wait up to
+ * timeout_ms for its echo, so that a server that is not there is found
+ * before the load (a closed port answers at once, by ICMP).  0, or -1
+ * with the reason in err.
+ */
+static int
+probe_dgram(const struct sockaddr *sa, socklen_t salen, int timeout_ms,
+    char *err, size_t errlen)
+{
+	static const char	 probe[8] = "862:\x01\x02\x03";	/* no letter: -U */
+	struct pollfd		 pfd;
+	char			 back[sizeof probe + 1];
+	ssize_t			 n;
+	int			 fd, rc = -1;
+
+	if ((fd = open_socket(sa->sa_family, 1)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (connect(fd, sa, salen) == -1 || send(fd, probe, sizeof probe,
+	    0) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto done;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, timeout_ms) <= 0) {
+		snprintf(err, errlen, "no echo of a datagram within %d s",
+		    timeout_ms / 1000);
+		goto done;
+	}
+	if ((n = recv(fd, back, sizeof back, 0)) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto done;
+	}
+	if (n != sizeof probe || memcmp(back, probe, sizeof probe) != 0) {
+		snprintf(err, errlen, "a datagram of %zd bytes came back for "
+		    "one of %zu, not its echo", n, sizeof probe);
+		goto done;
+	}
+	rc = 0;
+done:
+	close(fd);
+	return (rc);
+}
+
+/*
  * Resolve the target and connect to it once, trying each address in the
  * resolver's order; the first that answers is the one the load will use.
  * Returns a sysexits(3) status, with a sentence in err unless EX_OK:
@@ -269,8 +323,8 @@ target_probe(struct target *t, int timeout_ms, char *err, size_t errlen)
 		return (target_probe_path(t, timeout_ms, err, errlen));
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_socktype = t->dgram ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_protocol = t->dgram ? IPPROTO_UDP : IPPROTO_TCP;
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof port, "%u", (unsigned)t->port);
 	if ((rc = getaddrinfo(t->host, port, &hints, &res)) != 0) {
@@ -284,8 +338,8 @@ target_probe(struct target *t, int timeout_ms, char *err, size_t errlen)
 		if ((size_t)ai->ai_addrlen > sizeof t->ss)
 			continue;
 		addr_format(ai->ai_addr, name, sizeof name);
-		if (probe_one(ai->ai_addr, ai->ai_addrlen, timeout_ms, why,
-		    sizeof why) == 0) {
+		if ((t->dgram ? probe_dgram : probe_one)(ai->ai_addr,
+		    ai->ai_addrlen, timeout_ms, why, sizeof why) == 0) {
 			memcpy(&t->ss, ai->ai_addr, ai->ai_addrlen);
 			t->sslen = ai->ai_addrlen;
 			snprintf(t->name, sizeof t->name, "%s", name);
@@ -338,7 +392,7 @@ target_connect(const struct target *t, int *fdp)
 {
 	int	 fd, saved_errno;
 
-	if ((fd = open_socket(t->ss.ss_family)) == -1)
+	if ((fd = open_socket(t->ss.ss_family, t->dgram)) == -1)
 		return (-1);
 	if (connect(fd, (const struct sockaddr *)&t->ss, t->sslen) == -1 &&
 	    errno != EINPROGRESS) {

@@ -21,6 +21,7 @@ struct target {
 	char			 host[TARGET_HOST_MAX];	/* as typed, no [] */
 	uint16_t		 port;			/* 1-65535; 0: path */
 	char			 path[ADDR_PATH_MAX];	/* unix:PATH, or "" */
+	int			 dgram;		/* UDP, not TCP */
 	struct sockaddr_storage	 ss;		/* set by target_probe() */
 	socklen_t		 sslen;
 	char			 name[ADDR_STRLEN];	/* ss for messages */

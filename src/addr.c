@@ -335,7 +335,8 @@ valid_ipv6_literal(const char *s)
 /*
  * Resolve a parsed address into one or more socket addresses to bind.  A
  * name may yield several (127.0.0.1 and ::1 for "localhost"); the empty
- * host yields the wildcard of every family the system knows.
+ * host yields the wildcard of every family the system knows.  The kind
+ * of spec says which socket type: datagrams for udp:, else streams.
  */
 enum addr_error
 addr_resolve(const struct addr_spec *spec, struct evutil_addrinfo **res,
@@ -347,8 +348,8 @@ addr_resolve(const struct addr_spec *spec, struct evutil_addrinfo **res,
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_socktype = spec->kind == ADDR_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_protocol = spec->kind == ADDR_UDP ? IPPROTO_UDP : IPPROTO_TCP;
 	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
 	snprintf(port, sizeof port, "%u", (unsigned)spec->port);
 

@@ -40,7 +40,8 @@ enum {
 	OPT_PIDFILE,
 	OPT_HANDSHAKE_TIMEOUT,
 	OPT_UNIX_MODE,
-	OPT_UNIX_OWNER
+	OPT_UNIX_OWNER,
+	OPT_UDP_RATE
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -78,6 +79,7 @@ static const struct option long_options[] = {
 	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
 	{ "unix-mode",		required_argument,	NULL, OPT_UNIX_MODE },
 	{ "unix-owner",		required_argument,	NULL, OPT_UNIX_OWNER },
+	{ "udp-rate",		required_argument,	NULL, OPT_UDP_RATE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -112,17 +114,19 @@ config_usage(FILE *fp)
 "              [--metrics address] [--stats-interval seconds]\n"
 "              [--syslog-facility name] [--daemon] [--pidfile path]\n"
 "              [--user user[:group]] [--chroot dir]\n"
-"              [--handshake-timeout seconds] [--unix-mode mode]\n"
-"              [--unix-owner user[:group]]\n"
+"              [--handshake-timeout seconds] [--udp-rate pps]\n"
+"              [--unix-mode mode] [--unix-owner user[:group]]\n"
 "\n"
-"TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
+"Echo service (RFC 862): every byte a client sends is sent back to it, over\n"
+"TCP, or a datagram at a time over UDP.\n"
 "\n"
 "  -l, --listen ADDR          listen on ADDR: HOST, HOST:PORT, [IPV6],\n"
 "                             [IPV6]:PORT, or :PORT for every interface;\n"
 "                             repeatable (default %s:%d; port 0 picks\n"
 "                             a free port); ADDR,proxy takes a PROXY\n"
 "                             protocol header (v1 or v2) first;\n"
-"                             unix:PATH is a Unix-domain socket\n"
+"                             unix:PATH is a Unix-domain socket,\n"
+"                             udp:ADDR echoes datagrams\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
 "  -B, --backend NAME         event backend: epoll, poll or select\n"
 "                             (default: the best one available)\n"
@@ -147,6 +151,9 @@ config_usage(FILE *fp)
 "      --handshake-timeout SECS\n"
 "                             time a client of a proxy listener has to send\n"
 "                             its PROXY header; 0: only -t (default %d)\n"
+"      --udp-rate PPS         datagrams echoed per second to one IPv4\n"
+"                             address or IPv6 /64, bursts of a second's\n"
+"                             worth; 0: no limit (default %d)\n"
 "      --stats-interval SECS  log a line of counters every SECS, as SIGUSR1\n"
 "                             does (default 0: off)\n"
 "      --metrics ADDR         serve GET /metrics (Prometheus) and /healthz\n"
@@ -188,8 +195,9 @@ config_usage(FILE *fp)
 	    CONFIG_DEFAULT_IDLE_MS / 1000, FDLIMIT_SPARE,
 	    config_format_size(budget_default_limit(what, sizeof what), mem,
 	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
-	    CONFIG_DEFAULT_HANDSHAKE_MS / 1000, CONFIG_DEFAULT_METRICS_PORT,
-	    config_default_threads(), UNIXSOCK_DEFAULT_MODE);
+	    CONFIG_DEFAULT_HANDSHAKE_MS / 1000, CONFIG_DEFAULT_UDP_RATE,
+	    CONFIG_DEFAULT_METRICS_PORT, config_default_threads(),
+	    UNIXSOCK_DEFAULT_MODE);
 }
 
 /*
@@ -215,6 +223,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->threads = config_default_threads();
 	cfg->syslog_facility = LOG_DAEMON;
 	cfg->unix_mode = UNIXSOCK_DEFAULT_MODE;
+	cfg->udp_rate = CONFIG_DEFAULT_UDP_RATE;
 
 	optind = 0;		/* glibc: restart, forgetting all state */
 	opterr = 0;		/* we word the errors ourselves */
@@ -314,6 +323,16 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			    optarg, &cfg->handshake_timeout_ms, err,
 			    errlen) == -1)
 				goto fail;
+			break;
+		case OPT_UDP_RATE:
+			if (config_parse_uint(optarg, 0, CONFIG_UDP_RATE_MAX,
+			    &cfg->udp_rate) == -1) {
+				snprintf(err, errlen, "invalid value '%s' for "
+				    "--udp-rate: expected datagrams per second "
+				    "from 0 (no limit) to %d", optarg,
+				    CONFIG_UDP_RATE_MAX);
+				goto fail;
+			}
 			break;
 		case OPT_STATS_INTERVAL:
 			if (parse_seconds_flag("--stats-interval", "60", optarg,

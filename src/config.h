@@ -20,6 +20,8 @@
 #define CONFIG_DEFAULT_DRAIN_MS		(5 * 1000)
 #define CONFIG_DEFAULT_METRICS_PORT	9777
 #define CONFIG_DEFAULT_HANDSHAKE_MS	(5 * 1000)
+#define CONFIG_DEFAULT_UDP_RATE		100	/* datagrams/s per host */
+#define CONFIG_UDP_RATE_MAX		10000000
 
 #define CONFIG_BACKLOG_MAX		65535
 #define CONFIG_MAX_CONNS_MAX		10000000
@@ -61,6 +63,7 @@ struct config {
 	char			*unix_owner;	/* --unix-owner USER; NULL:
 						   leave it to evecho's */
 	char			*unix_group;	/* :GROUP; NULL: USER's */
+	unsigned long		 udp_rate;	/* --udp-rate; 0: no limit */
 };
 
 enum config_action {

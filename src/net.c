@@ -189,6 +189,158 @@ fail:
 	return (-1);
 }
 
+/*
+ * Bind n datagram sockets to every address spec (a udp: spec) resolves
+ * to, handing each to take(), which owns it from then on: n sockets of
+ * one address in a row, the first of them deciding the port when spec
+ * asks for port 0.  With n > 1 they share the address by SO_REUSEPORT,
+ * which the kernel balances by the source's address and port.  Returns
+ * EX_OK or the exit status for the failure, with err set.
+ */
+int
+net_udp_spec(const struct addr_spec *spec, unsigned n, net_take_fn take,
+    void *arg, char *err, size_t errlen)
+{
+	struct evutil_addrinfo	*res, *ai, *prev;
+	struct sockaddr_storage	 ss;
+	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
+	char			 why[256];
+	size_t			 opened = 0;
+	socklen_t		 sslen;
+	unsigned		 i;
+	int			 fd, status = EX_OK;
+
+	switch (addr_resolve(spec, &res, err, errlen)) {
+	case ADDR_OK:
+		break;
+	case ADDR_NOHOST:
+		return (EX_NOHOST);
+	case ADDR_TEMPFAIL:
+		return (EX_TEMPFAIL);
+	default:
+		return (EX_OSERR);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		for (prev = res; prev != ai; prev = prev->ai_next) {
+			if (prev->ai_addrlen == ai->ai_addrlen &&
+			    memcmp(prev->ai_addr, ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				break;
+		}
+		if (prev != ai)
+			continue;
+		addr_format(ai->ai_addr, what, sizeof what);
+		sslen = (socklen_t)ai->ai_addrlen;
+		if (sslen > sizeof ss)
+			sslen = sizeof ss;
+		memcpy(&ss, ai->ai_addr, sslen);
+		for (i = 0; i < n; i++) {
+			fd = net_udp_bind((struct sockaddr *)&ss, sslen, n > 1,
+			    why, sizeof why);
+			if (fd == -1) {
+				if (i == 0 && errno == EAFNOSUPPORT &&
+				    spec->host[0] == '\0')
+					break;
+				status = (errno == EACCES || errno == EPERM) ?
+				    EX_NOPERM : EX_OSERR;
+				snprintf(err, errlen, "cannot listen on udp:%s: "
+				    "%s", what, why);
+				goto done;
+			}
+			/* Port 0: the others join the port the first got. */
+			if (i == 0 && n > 1) {
+				struct sockaddr_storage	 got;
+
+				if (net_local_addr(fd, &got) == -1) {
+					snprintf(err, errlen, "getsockname: %s",
+					    strerror(errno));
+					close(fd);
+					status = EX_OSERR;
+					goto done;
+				}
+				if (ss.ss_family == AF_INET)
+					((struct sockaddr_in *)&ss)->sin_port =
+					    ((struct sockaddr_in *)&got)->sin_port;
+				else if (ss.ss_family == AF_INET6)
+					((struct sockaddr_in6 *)&ss)->sin6_port =
+					    ((struct sockaddr_in6 *)&got)->sin6_port;
+			}
+			if (take(fd, arg, err, errlen) == -1) {
+				status = EX_OSERR;
+				goto done;
+			}
+			opened++;
+		}
+	}
+	if (opened == 0) {
+		addr_spec_format(spec, what, sizeof what);
+		snprintf(err, errlen, "cannot listen on %s: no usable address",
+		    what);
+		status = EX_OSERR;
+	}
+done:
+	evutil_freeaddrinfo(res);
+	return (status);
+}
+
+/*
+ * Open a non-blocking, close-on-exec UDP socket bound to sa, with
+ * SO_REUSEPORT when reuseport (a socket per worker), a receive buffer of
+ * NET_UDP_RCVBUF, and IPV6_V6ONLY as for TCP.  Returns the descriptor,
+ * or -1 with errno set and err.
+ */
+int
+net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
+    char *err, size_t errlen)
+{
+	const char	*step;
+	int		 fd, on = 1, rcvbuf = NET_UDP_RCVBUF, saved_errno;
+
+	if ((fd = socket(sa->sa_family, SOCK_DGRAM, IPPROTO_UDP)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	step = "cannot make socket non-blocking";
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1)
+		goto fail;
+#ifdef SO_REUSEPORT
+	step = "setsockopt SO_REUSEPORT";
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof on) == -1)
+		goto fail;
+#else
+	(void)reuseport;	/* one socket serves every worker's turn */
+#endif
+	/*
+	 * A burst from many sources waits here while the loop is busy: the
+	 * default (about 200 KiB, some 270 small datagrams) drops it.  The
+	 * kernel caps the size at net.core.rmem_max by itself.
+	 */
+	step = "setsockopt SO_RCVBUF";
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof rcvbuf) == -1)
+		goto fail;
+	step = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof on) == -1)
+		goto fail;
+	step = NULL;
+	if (bind(fd, sa, salen) == -1)
+		goto fail;
+	return (fd);
+
+fail:
+	saved_errno = errno;
+	if (step != NULL)
+		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
+	else
+		snprintf(err, errlen, "%s", strerror(saved_errno));
+	close(fd);
+	errno = saved_errno;
+	return (-1);
+}
+
 /* An echo must never wait on Nagle's algorithm for the next byte. */
 int
 net_set_nodelay(int fd)

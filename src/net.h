@@ -16,6 +16,8 @@ struct net_progress {
 	int		 in_flight;	/* bytes sent or queued, not acknowledged */
 };
 
+#define NET_UDP_RCVBUF	(1024 * 1024)	/* asked for; the kernel doubles it */
+
 struct addr_spec;
 struct sockaddr_un;
 
@@ -27,6 +29,10 @@ int	net_listen_spec(const struct addr_spec *, int, net_take_fn, void *,
 	    char *, size_t);
 int	net_listen_unix(const struct sockaddr_un *, socklen_t, int, int,
 	    char *, size_t);
+int	net_udp_bind(const struct sockaddr *, socklen_t, int, char *,
+	    size_t);
+int	net_udp_spec(const struct addr_spec *, unsigned, net_take_fn,
+	    void *, char *, size_t);
 int	net_set_nodelay(int);
 int	net_local_addr(int, struct sockaddr_storage *);
 int	net_progress(int, struct net_progress *);

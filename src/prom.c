@@ -75,6 +75,25 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 		    "{version=\"%s\"} %llu\n", i == STATS_PROXY_V1 ? "1" :
 		    i == STATS_PROXY_V2 ? "2" : "local",
 		    (unsigned long long)stats_get(&s->proxy_headers[i])) < 0;
+	rc |= prom_uint(out, "evecho_udp_datagrams_received_total", "counter",
+	    "Datagrams received on udp: listeners, echoed or not.",
+	    stats_get(&s->udp_in));
+	rc |= prom_uint(out, "evecho_udp_datagrams_sent_total", "counter",
+	    "Datagrams echoed on udp: listeners.", stats_get(&s->udp_out));
+	rc |= prom_uint(out, "evecho_udp_received_bytes_total", "counter",
+	    "Payload bytes of the datagrams received.",
+	    stats_get(&s->udp_bytes_in));
+	rc |= prom_uint(out, "evecho_udp_sent_bytes_total", "counter",
+	    "Payload bytes of the datagrams echoed.",
+	    stats_get(&s->udp_bytes_out));
+	rc |= prom_family(out, "evecho_udp_refused_total", "counter",
+	    "Datagrams not echoed, by reason: a guarded source, over "
+	    "--udp-rate, truncated, or the kernel refused the echo.");
+	for (i = 0; i < STATS_UDP_REFUSAL_N; i++)
+		rc |= evbuffer_add_printf(out, "evecho_udp_refused_total"
+		    "{reason=\"%s\"} %llu\n", stats_udp_refusal_name(
+		    (enum stats_udp_refusal)i),
+		    (unsigned long long)stats_get(&s->udp_refused[i])) < 0;
 	rc |= prom_uint(out, "evecho_accept_errors_total", "counter",
 	    "accept(2) failures, each followed by a pause in accepting.",
 	    r->accept_errors);

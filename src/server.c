@@ -39,6 +39,7 @@
 #include "server.h"
 #include "stats.h"
 #include "systemd.h"
+#include "udp.h"
 #include "worker.h"
 
 /* What workers ask of the main thread through its mailbox. */
@@ -60,6 +61,7 @@ struct server {
 	int			 control_ready;
 	struct acceptor		 acceptor;
 	int			 acceptor_ready;
+	struct udp_set		 udp;		/* udp: listeners */
 	struct fdlimit		 limits;
 	char			 budget_source[64];	/* for the log */
 	struct metrics		 metrics;	/* --metrics */
@@ -163,14 +165,22 @@ server_open(struct server **out, const struct config *cfg, char *err,
 	/* Sockets passed in replace the default address, not a -l. */
 	nlisten = adopted > 0 && cfg->listen_default ? 0 : cfg->nlisten;
 	for (i = 0; i < nlisten; i++) {
-		if ((status = acceptor_listen(&srv->acceptor, &cfg->listen[i],
-		    err, errlen)) != EX_OK)
+		if (cfg->listen[i].kind == ADDR_UDP)
+			status = udp_open(&srv->udp, &cfg->listen[i],
+			    udp_sockets_per_address(cfg->threads), err, errlen);
+		else
+			status = acceptor_listen(&srv->acceptor,
+			    &cfg->listen[i], err, errlen);
+		if (status != EX_OK)
 			goto fail;
 	}
 	if ((status = server_new_workers(srv, err, errlen)) != EX_OK ||
 	    (status = server_open_metrics(srv, err, errlen)) != EX_OK)
 		goto fail;
 	status = EX_OSERR;
+	if (udp_attach(&srv->udp, srv->workers, srv->nworkers, cfg, err,
+	    errlen) == -1)
+		goto fail;
 	if (server_set_signals(srv, err, errlen) == -1 ||
 	    server_fix_limits(srv, err, errlen) == -1)
 		goto fail;
@@ -243,6 +253,7 @@ server_free(struct server *srv)
 	srv->group.slot_freed = NULL;	/* nobody to tell any more */
 	srv->group.worker_done = NULL;
 	srv->group.worker_failed = NULL;
+	udp_free(&srv->udp);		/* its events are on the workers' loops */
 	for (i = 0; i < srv->nworkers; i++)
 		worker_free(&srv->workers[i]);
 	if (srv->drain_timer != NULL)
@@ -460,6 +471,7 @@ server_log_ready(struct server *srv, const char *budget_source)
 			log_msg(LOGLV_INFO, "listening on %s%s", l->name,
 			    stages);
 	}
+	udp_log_listening(&srv->udp);
 	for (i = 0; srv->metrics_ready && i < srv->metrics.http.nlisteners; i++)
 		log_msg(LOGLV_INFO, "metrics on http://%s/metrics",
 		    srv->metrics.http.names[i]);

@@ -28,6 +28,20 @@ stats_end_name(enum stats_end end)
 	return (end < STATS_END_N ? stats_end_names[end] : "?");
 }
 
+/* A refused datagram's reason, as the stats line and metrics name it. */
+const char *
+stats_udp_refusal_name(enum stats_udp_refusal why)
+{
+	static const char *const names[STATS_UDP_REFUSAL_N] = {
+		[STATS_UDP_GUARDED] = "guarded",
+		[STATS_UDP_RATE] = "rate_limited",
+		[STATS_UDP_TRUNCATED] = "truncated",
+		[STATS_UDP_SEND_FAILED] = "send_failed",
+	};
+
+	return (why < STATS_UDP_REFUSAL_N ? names[why] : "?");
+}
+
 /* A failed read or write: the client's doing, or ours. */
 enum stats_end
 stats_end_of_errno(int err)
@@ -61,6 +75,12 @@ stats_sum(struct stats *sum, const struct stats *s)
 	for (i = 0; i < 3; i++)
 		stats_add(&sum->proxy_headers[i],
 		    stats_get(&s->proxy_headers[i]));
+	stats_add(&sum->udp_in, stats_get(&s->udp_in));
+	stats_add(&sum->udp_out, stats_get(&s->udp_out));
+	stats_add(&sum->udp_bytes_in, stats_get(&s->udp_bytes_in));
+	stats_add(&sum->udp_bytes_out, stats_get(&s->udp_bytes_out));
+	for (i = 0; i < STATS_UDP_REFUSAL_N; i++)
+		stats_add(&sum->udp_refused[i], stats_get(&s->udp_refused[i]));
 }
 
 /* The acceptor's counts, zero. */
@@ -119,7 +139,9 @@ stats_read_accept(struct stats_report *r, struct stats_accept *a,
  * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out, 1200 B acked;
  * 0 pauses, 0 memory waits; memory 224 of 5.9G; 0 pauses at --max-conns
  * (0.000 s); 0 accept errors; 0 log lines lost; PROXY headers 0 v1, 0 v2,
- * 0 local; 0 accepted over Unix-domain sockets"
+ * 0 local; 0 accepted over Unix-domain sockets; UDP 5 in, 4 out, 320 B
+ * in, 256 B out, refused 1 guarded, 0 rate_limited, 0 truncated,
+ * 0 send_failed"
  */
 void
 stats_log(const struct stats_report *r)
@@ -142,7 +164,9 @@ stats_log(const struct stats_report *r)
 	    "pauses, %llu memory waits; memory %s of %s; %llu pauses at "
 	    "--max-conns (%llu.%03llu s); %llu accept errors; %llu log "
 	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local; %llu "
-	    "accepted over Unix-domain sockets", r->open,
+	    "accepted over Unix-domain sockets; UDP %llu in, %llu out, %llu B "
+	    "in, %llu B out, refused %llu %s, %llu %s, %llu %s, %llu %s",
+	    r->open,
 	    (unsigned long long)stats_get(&r->sum.accepted), ended,
 	    (unsigned long long)r->refused_per_host,
 	    (unsigned long long)stats_get(&r->sum.bytes_in),
@@ -160,5 +184,17 @@ stats_log(const struct stats_report *r)
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[0]),
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[1]),
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[2]),
-	    (unsigned long long)stats_get(&r->sum.accepted_unix));
+	    (unsigned long long)stats_get(&r->sum.accepted_unix),
+	    (unsigned long long)stats_get(&r->sum.udp_in),
+	    (unsigned long long)stats_get(&r->sum.udp_out),
+	    (unsigned long long)stats_get(&r->sum.udp_bytes_in),
+	    (unsigned long long)stats_get(&r->sum.udp_bytes_out),
+	    (unsigned long long)stats_get(&r->sum.udp_refused[0]),
+	    stats_udp_refusal_name(STATS_UDP_GUARDED),
+	    (unsigned long long)stats_get(&r->sum.udp_refused[1]),
+	    stats_udp_refusal_name(STATS_UDP_RATE),
+	    (unsigned long long)stats_get(&r->sum.udp_refused[2]),
+	    stats_udp_refusal_name(STATS_UDP_TRUNCATED),
+	    (unsigned long long)stats_get(&r->sum.udp_refused[3]),
+	    stats_udp_refusal_name(STATS_UDP_SEND_FAILED));
 }

@@ -38,6 +38,20 @@ struct stats {
 	_Atomic uint64_t	 memory_waits;	/* reading paused: --max-memory */
 	_Atomic uint64_t	 proxy_headers[3];	/* taken: v1, v2, and
 							   v2 LOCAL */
+	_Atomic uint64_t	 udp_in;	/* datagrams received */
+	_Atomic uint64_t	 udp_out;	/* datagrams echoed */
+	_Atomic uint64_t	 udp_bytes_in;	/* their payload bytes */
+	_Atomic uint64_t	 udp_bytes_out;
+	_Atomic uint64_t	 udp_refused[4];	/* enum stats_udp_refusal */
+};
+
+/* Why a datagram got no echo, for udp_refused[]. */
+enum stats_udp_refusal {
+	STATS_UDP_GUARDED,	/* a source evecho never answers */
+	STATS_UDP_RATE,		/* its host is over --udp-rate */
+	STATS_UDP_TRUNCATED,	/* larger than the receive buffer */
+	STATS_UDP_SEND_FAILED,	/* the kernel did not take the echo */
+	STATS_UDP_REFUSAL_N
 };
 
 /* Which kind of PROXY header a connection sent, for proxy_headers[]. */
@@ -105,6 +119,7 @@ struct stats_report {
 };
 
 const char	*stats_end_name(enum stats_end);
+const char	*stats_udp_refusal_name(enum stats_udp_refusal);
 void		 stats_log(const struct stats_report *);
 enum stats_end	 stats_end_of_errno(int);
 void		 stats_sum(struct stats *, const struct stats *);

@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "hostcap.h"
 #include "log.h"
+#include "udp.h"
 #include "worker.h"
 
 static void	*worker_main(void *);
@@ -281,6 +282,8 @@ worker_drain(struct worker *w)
 	struct conn	*c, *next;
 
 	w->draining = 1;
+	if (w->udp != NULL)
+		udp_worker_stop(w->udp);	/* nothing to drain there */
 	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		conn_drain(c);	/* may close c, never another */
@@ -301,6 +304,8 @@ worker_close_all(struct worker *w, enum stats_end end, const char *reason,
 	struct conn		*c;
 
 	w->draining = 1;
+	if (w->udp != NULL)
+		udp_worker_stop(w->udp);
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
 		if (count_cut) {
 			atomic_fetch_add(&g->cut_conns, 1);

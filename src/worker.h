@@ -29,6 +29,7 @@
 struct config;
 struct conn;
 struct event_base;
+struct udp_worker;
 
 TAILQ_HEAD(conn_list, conn);
 
@@ -77,6 +78,7 @@ struct worker {
 	unsigned char		 scratch[65536];	/* a read, until written */
 	struct conn_list	 conns;		/* every open connection */
 	unsigned		 nconns;	/* length of conns */
+	struct udp_worker	*udp;		/* its udp: sockets, or NULL */
 	int			 draining;	/* shutting down: no new input */
 	int			 done;		/* drained; loop told to stop */
 	int			 failed;	/* its event loop failed */

@@ -763,6 +763,13 @@ START_TEST(test_bad_flags)
 		{ { "--json", NULL }, "missing the server's [HOST:]PORT" },
 		{ { "::1:7", NULL }, "server address '::1:7' has several ':'; "
 		    "write IPv6 addresses in brackets, as in [::1]:7777" },
+		{ { "stream", "--udp", "7", NULL }, "--udp runs pingpong only, "
+		    "without --idle: a datagram service has no stream, no "
+		    "connection to churn and none to hold idle" },
+		{ { "--udp", "-s", "4", "7", NULL }, "--size 4 does not fit a "
+		    "datagram of --udp: expected 8 to 65507 bytes" },
+		{ { "--udp", "-s", "64k", "7", NULL }, "--size 65536 does not "
+		    "fit a datagram of --udp: expected 8 to 65507 bytes" },
 	};
 	struct outcome	 r;
 	char		 want[512];
@@ -909,6 +916,90 @@ START_TEST(test_unix_proxy)
 }
 END_TEST
 
+/* The count of "key" inside the "datagrams" object of the JSON. */
+static double
+json_dgram(const struct outcome *r, const char *key)
+{
+	const char	*p = strstr(r->out, "\"datagrams\":{");
+	char		 needle[64];
+
+	ck_assert_msg(p != NULL, "no datagrams object:\n%s", r->out);
+	snprintf(needle, sizeof needle, "\"%s\":", key);
+	ck_assert_ptr_nonnull(p = strstr(p, needle));
+	return (strtod(p + strlen(needle), NULL));
+}
+
+/*
+ * --udp against evecho's udp: listener: every datagram checked, a
+ * latency per message, the bytes whole datagrams, and none lost on the
+ * loopback (under valgrind, a slow echo may count as lost: then only
+ * the rest is checked).
+ */
+START_TEST(test_udp)
+{
+	static const char *const udp4[] = { "-l", "udp:127.0.0.1:0",
+	    "--udp-rate", "0", NULL };
+	struct evecho	 e;
+	struct outcome	 r;
+	const char	*args[] = { "--udp", "-c", "4", "-d", "4", "-s", "100",
+	    "--duration", "1", "--warmup", "0", "--json", NULL, NULL };
+	double		 msgs;
+
+	evecho_must_start(&e, udp4);
+	args[12] = target_of(&e) + strlen("udp:");
+	run_bench(args, &r);
+	assert_clean(&r, "pingpong");
+	ck_assert_msg(strstr(r.out, "\"transport\":\"udp\"") != NULL, "%s",
+	    r.out);
+	msgs = json_num(&r, "messages");
+	ck_assert(json_num(&r, "samples") == msgs);
+	ck_assert(json_num(&r, "bytes") == msgs * 100);
+	ck_assert_msg(json_dgram(&r, "sent") >= msgs - 16 &&
+	    json_dgram(&r, "sent") <= msgs + 16, "%s", r.out);
+	if (!harness_wrapped("test_udp (loss)"))
+		ck_assert_msg(json_dgram(&r, "lost") == 0, "%s", r.out);
+	ck_assert_msg(r.ms < 5000, "took %ld ms", r.ms);
+	evecho_stop(&e);
+}
+END_TEST
+
+/*
+ * Loss is not corruption: evecho at --udp-rate 20 drops most datagrams;
+ * they are counted lost, the run has no error and exits 0.  Against -U,
+ * the echoes differ: mismatch errors, exit 1.
+ */
+START_TEST(test_udp_loss_and_corruption)
+{
+	static const char *const limited[] = { "-l", "udp:127.0.0.1:0",
+	    "--udp-rate", "20", NULL };
+	static const char *const upper[] = { "-l", "udp:127.0.0.1:0", "-U",
+	    NULL };
+	struct evecho	 e;
+	struct outcome	 r;
+	const char	*args[] = { "--udp", "-c", "2", "-d", "4",
+	    "--duration", "1.5", "--warmup", "0", "--json", NULL, NULL };
+
+	evecho_must_start(&e, limited);
+	args[10] = target_of(&e) + strlen("udp:");
+	run_bench(args, &r);
+	ck_assert_msg(r.status == 0, "exit %d; stderr:\n%s", r.status, r.err);
+	ck_assert_msg(json_num(&r, "total") == 0, "%s", r.out);
+	ck_assert_msg(json_dgram(&r, "lost") > 0, "%s", r.out);
+	ck_assert_msg(json_num(&r, "messages") > 10 &&
+	    json_num(&r, "messages") < 60, "%s", r.out);
+	evecho_stop(&e);
+
+	evecho_must_start(&e, upper);
+	args[10] = target_of(&e) + strlen("udp:");
+	run_bench(args, &r);
+	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
+	ck_assert_msg(json_num(&r, "mismatch") == 2, "%s", r.out);
+	ck_assert_msg(strstr(r.err, "first mismatch error: connection ") !=
+	    NULL && strstr(r.err, " of datagram ") != NULL, "%s", r.err);
+	evecho_stop(&e);
+}
+END_TEST
+
 static Suite *
 bench_suite(void)
 {
@@ -939,6 +1030,8 @@ bench_suite(void)
 	harness_add_test(tc, test_ipv6);
 	harness_add_test(tc, test_unix);
 	harness_add_test(tc, test_unix_proxy);
+	harness_add_test(tc, test_udp);
+	harness_add_test(tc, test_udp_loss_and_corruption);
 	suite_add_tcase(s, tc);
 	return (s);
 }

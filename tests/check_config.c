@@ -401,6 +401,31 @@ START_TEST(test_stats_interval)
 }
 END_TEST
 
+/* --udp-rate: 100 datagrams a second per host unless given; 0 is none. */
+START_TEST(test_udp_rate)
+{
+	static const struct {
+		const char	*args[3];
+		unsigned long	 rate;
+	} cases[] = {
+		{ { NULL }, 100 },
+		{ { "--udp-rate", "0" }, 0 },
+		{ { "--udp-rate=5" }, 5 },
+		{ { "--udp-rate", "10000000" }, 10000000 },
+	};
+	struct config	 cfg;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
+		    CONFIG_RUN, "case %zu refused: %s", i, err);
+		ck_assert_uint_eq(cfg.udp_rate, cases[i].rate);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
 /* --metrics takes the forms -l does, with port 9777 by default. */
 START_TEST(test_metrics)
 {
@@ -776,7 +801,14 @@ static const struct error_case {
 	{ { "--user=:" },		USER_ERR(":") },
 	{ { "--u", "nobody" },		"option '--u' is ambiguous: it could "
 					    "be --uppercase, --user, "
-					    "--unix-mode, --unix-owner" },
+					    "--unix-mode, --unix-owner, --udp-rate" },
+	{ { "--udp-rate", "fast" },	"invalid value 'fast' for --udp-rate: "
+					    "expected datagrams per second from "
+					    "0 (no limit) to 10000000" },
+	{ { "--udp-rate", "10000001" },	"invalid value '10000001' for "
+					    "--udp-rate: expected datagrams per "
+					    "second from 0 (no limit) to "
+					    "10000000" },
 	{ { "--d" },			"option '--d' is ambiguous: it could "
 					    "be --drain-timeout, --daemon" },
 	{ { "--daemon=yes" },		"option '--daemon' takes no value" },
@@ -1228,6 +1260,7 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_listen_repeated);
 	tcase_add_test(tc_parse, test_log_options);
 	tcase_add_test(tc_parse, test_stats_interval);
+	tcase_add_test(tc_parse, test_udp_rate);
 	tcase_add_test(tc_parse, test_metrics);
 	tcase_add_test(tc_parse, test_service_options);
 	tcase_add_test(tc_parse, test_unix_options);

@@ -1,0 +1,305 @@
+/*
+ * check_udpguard.c: the pure parts of the UDP echo, without sockets: the
+ * sources never answered, the per-host token buckets of --udp-rate in
+ * their fixed table, the verdict on one datagram, and the plan of a
+ * batch's echoes.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "harness.h"
+#include "ratelimit.h"
+#include "stats.h"
+#include "udp.h"
+#include "udpguard.h"
+
+/* A socket address for a numeric IPv4 or IPv6 address and port. */
+static const struct sockaddr *
+sa_of(const char *addr, int port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (strchr(addr, ':') != NULL) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
+		*len = sizeof *sin6;
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
+		*len = sizeof *sin;
+	}
+	return ((const struct sockaddr *)ss);
+}
+
+static const struct {
+	const char		*addr;
+	int			 port;
+	enum udpguard_reason	 want;
+} guard_cases[] = {
+	{ "192.0.2.7", 40000, UDPGUARD_OK },
+	{ "127.0.0.1", 1024, UDPGUARD_OK },
+	{ "127.0.0.1", 65535, UDPGUARD_OK },
+	{ "127.0.0.1", 1023, UDPGUARD_LOW_PORT },
+	{ "127.0.0.1", 7, UDPGUARD_LOW_PORT },		/* echo */
+	{ "127.0.0.1", 19, UDPGUARD_LOW_PORT },		/* chargen */
+	{ "127.0.0.1", 53, UDPGUARD_LOW_PORT },		/* DNS */
+	{ "127.0.0.1", 123, UDPGUARD_LOW_PORT },	/* NTP */
+	{ "127.0.0.1", 0, UDPGUARD_LOW_PORT },
+	{ "127.0.0.1", 2049, UDPGUARD_LOW_PORT },	/* NFS */
+	{ "255.255.255.255", 40000, UDPGUARD_BROADCAST },
+	{ "255.1.2.3", 40000, UDPGUARD_BROADCAST },
+	{ "224.0.0.1", 40000, UDPGUARD_MULTICAST },
+	{ "239.255.255.250", 40000, UDPGUARD_MULTICAST },
+	{ "223.255.255.255", 40000, UDPGUARD_OK },
+	{ "240.0.0.1", 40000, UDPGUARD_OK },
+	{ "0.0.0.0", 40000, UDPGUARD_THIS_NET },
+	{ "0.1.2.3", 40000, UDPGUARD_THIS_NET },
+	{ "1.0.0.0", 40000, UDPGUARD_OK },
+	{ "::1", 40000, UDPGUARD_OK },
+	{ "2001:db8::1", 1023, UDPGUARD_LOW_PORT },
+	{ "2001:db8::1", 1024, UDPGUARD_OK },
+	{ "ff02::1", 40000, UDPGUARD_MULTICAST },
+	{ "::", 40000, UDPGUARD_THIS_NET },
+	{ "::ffff:192.0.2.7", 40000, UDPGUARD_MAPPED },
+	{ "::224.0.0.1", 40000, UDPGUARD_MULTICAST },	/* v4-compatible */
+	{ "::192.0.2.7", 40000, UDPGUARD_OK },
+};
+
+/* Each source is judged as inetd's dg_badinput() would. */
+START_TEST(test_guard)
+{
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
+	socklen_t		 len;
+
+	sa = sa_of(guard_cases[_i].addr, guard_cases[_i].port, &ss, &len);
+	ck_assert_msg(udpguard_check(sa, len) == guard_cases[_i].want,
+	    "%s port %d: %s, expected %s", guard_cases[_i].addr,
+	    guard_cases[_i].port, udpguard_reason_name(udpguard_check(sa,
+	    len)), udpguard_reason_name(guard_cases[_i].want));
+}
+END_TEST
+
+/* A short address, or one of another family, is never answered. */
+START_TEST(test_guard_bad_addr)
+{
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
+	socklen_t		 len;
+
+	sa = sa_of("192.0.2.7", 40000, &ss, &len);
+	ck_assert_int_eq(udpguard_check(sa, 0), UDPGUARD_BAD_ADDR);
+	ck_assert_int_eq(udpguard_check(sa, len - 1), UDPGUARD_BAD_ADDR);
+	sa = sa_of("::1", 40000, &ss, &len);
+	ck_assert_int_eq(udpguard_check(sa, len - 1), UDPGUARD_BAD_ADDR);
+	ss.ss_family = AF_UNIX;
+	ck_assert_int_eq(udpguard_check(sa, sizeof ss), UDPGUARD_BAD_ADDR);
+	ck_assert_str_eq(udpguard_reason_name(UDPGUARD_LOW_PORT),
+	    "source port below 1024");
+	ck_assert_str_eq(udpguard_reason_name((enum udpguard_reason)99), "?");
+}
+END_TEST
+
+/* A full bucket is rate datagrams; then one per 1/rate s, no more. */
+START_TEST(test_bucket)
+{
+	struct ratelimit	*rl = ratelimit_new(10);
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
+	socklen_t		 len;
+	int			 i, got = 0;
+
+	ck_assert_ptr_nonnull(rl);
+	sa = sa_of("192.0.2.7", 40000, &ss, &len);
+	for (i = 0; i < 50; i++)
+		got += ratelimit_take(rl, sa, 1000);
+	ck_assert_int_eq(got, 10);
+	/* 99 ms: not yet a token; 100 ms: one. */
+	ck_assert_int_eq(ratelimit_take(rl, sa, 1099), 0);
+	ck_assert_int_eq(ratelimit_take(rl, sa, 1100), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa, 1100), 0);
+	/* Half a second: five. */
+	for (got = 0, i = 0; i < 20; i++)
+		got += ratelimit_take(rl, sa, 1600);
+	ck_assert_int_eq(got, 5);
+	/* An hour: still a second's worth, no more. */
+	for (got = 0, i = 0; i < 50; i++)
+		got += ratelimit_take(rl, sa, 1600 + 3600 * 1000);
+	ck_assert_int_eq(got, 10);
+	/* A clock that goes back gives nothing, and takes nothing. */
+	ck_assert_int_eq(ratelimit_take(rl, sa, 5), 0);
+	ratelimit_free(rl);
+}
+END_TEST
+
+/* Each host has a bucket of its own; the port does not matter; IPv6 /64. */
+START_TEST(test_bucket_hosts)
+{
+	struct ratelimit	*rl = ratelimit_new(2);
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	ck_assert_ptr_nonnull(rl);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("192.0.2.7", 40000, &ss,
+	    &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("192.0.2.7", 40001, &ss,
+	    &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("192.0.2.7", 40002, &ss,
+	    &len), 0), 0);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("192.0.2.8", 40000, &ss,
+	    &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("2001:db8:1:2::1", 40000,
+	    &ss, &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("2001:db8:1:2::ffff", 40000,
+	    &ss, &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("2001:db8:1:2:3::", 40000,
+	    &ss, &len), 0), 0);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("2001:db8:1:3::1", 40000,
+	    &ss, &len), 0), 1);
+	/* ::ffff:192.0.2.8 is the IPv4 host 192.0.2.8, its bucket near empty. */
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("::ffff:192.0.2.8", 40000,
+	    &ss, &len), 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, sa_of("192.0.2.8", 40000,
+	    &ss, &len), 0), 0);
+	ck_assert_uint_eq(ratelimit_hosts(rl), 4);
+	ratelimit_free(rl);
+}
+END_TEST
+
+/*
+ * A flood of a million spoofed hosts: the table stays at its fixed size,
+ * and a host being limited (its bucket empty) keeps its place, so the
+ * flood cannot refill it by pushing it out.
+ */
+START_TEST(test_bucket_fixed_memory)
+{
+	struct ratelimit	*rl = ratelimit_new(5);
+	struct sockaddr_storage	 ss, victim;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	socklen_t		 len;
+	uint32_t		 a;
+	int			 i;
+
+	ck_assert_ptr_nonnull(rl);
+	sa_of("198.51.100.1", 40000, &victim, &len);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(ratelimit_take(rl,
+		    (struct sockaddr *)&victim, 0), 1);
+	ck_assert_int_eq(ratelimit_take(rl, (struct sockaddr *)&victim, 0), 0);
+	sa_of("10.0.0.0", 40000, &ss, &len);
+	for (a = 0; a < 1000000; a++) {
+		sin->sin_addr.s_addr = htonl(0x0a000000U + a);
+		ratelimit_take(rl, (struct sockaddr *)&ss, 0);
+	}
+	ck_assert_uint_le(ratelimit_hosts(rl), RATELIMIT_SETS * RATELIMIT_WAYS);
+	ck_assert_uint_ge(ratelimit_hosts(rl), RATELIMIT_SETS * RATELIMIT_WAYS /
+	    2);
+	ck_assert_int_eq(ratelimit_take(rl, (struct sockaddr *)&victim, 0), 0);
+	ratelimit_free(rl);
+}
+END_TEST
+
+/* The verdict on one datagram: guard first, then a cut, then the rate. */
+START_TEST(test_judge)
+{
+	struct ratelimit	*rl = ratelimit_new(1);
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
+	enum udpguard_reason	 g;
+	socklen_t		 len;
+
+	ck_assert_ptr_nonnull(rl);
+	sa = sa_of("127.0.0.1", 53, &ss, &len);
+	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_GUARDED);
+	ck_assert_int_eq(g, UDPGUARD_LOW_PORT);
+	ck_assert_int_eq(udp_judge(rl, sa, len, MSG_TRUNC, 0, &g),
+	    STATS_UDP_GUARDED);
+	sa = sa_of("127.0.0.1", 5353, &ss, &len);
+	ck_assert_int_eq(udp_judge(rl, sa, len, MSG_TRUNC, 0, &g),
+	    STATS_UDP_TRUNCATED);
+	ck_assert_int_eq(g, UDPGUARD_OK);
+	/* Neither cost a token: the one there is still is. */
+	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_REFUSAL_N);
+	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_RATE);
+	ck_assert_int_eq(udp_judge(NULL, sa, len, 0, 0, &g),
+	    STATS_UDP_REFUSAL_N);
+	ratelimit_free(rl);
+}
+END_TEST
+
+/* A batch's plan: the kept datagrams, in order, each to its own source. */
+START_TEST(test_plan)
+{
+	struct mmsghdr		 in[5], out[5];
+	struct iovec		 in_iov[5], out_iov[5];
+	struct sockaddr_storage	 from[5];
+	unsigned char		 buf[5][8], keep[5] = { 0, 1, 1, 0, 1 };
+	unsigned		 i, k;
+
+	memset(in, 0, sizeof in);
+	for (i = 0; i < 5; i++) {
+		in_iov[i].iov_base = buf[i];
+		in_iov[i].iov_len = sizeof buf[i];
+		in[i].msg_hdr.msg_iov = &in_iov[i];
+		in[i].msg_hdr.msg_iovlen = 1;
+		in[i].msg_hdr.msg_name = &from[i];
+		in[i].msg_hdr.msg_namelen = 16 + i;
+		in[i].msg_len = i;		/* 0 to 4 bytes */
+	}
+	k = udp_plan(in, 5, keep, out, out_iov);
+	ck_assert_uint_eq(k, 3);
+	ck_assert_ptr_eq(out[0].msg_hdr.msg_name, &from[1]);
+	ck_assert_ptr_eq(out[1].msg_hdr.msg_name, &from[2]);
+	ck_assert_ptr_eq(out[2].msg_hdr.msg_name, &from[4]);
+	ck_assert_uint_eq(out[0].msg_hdr.msg_namelen, 17);
+	ck_assert_uint_eq(out[2].msg_hdr.msg_namelen, 20);
+	ck_assert_ptr_eq(out[1].msg_hdr.msg_iov, &out_iov[1]);
+	ck_assert_uint_eq(out[1].msg_hdr.msg_iovlen, 1);
+	ck_assert_ptr_eq(out_iov[0].iov_base, buf[1]);
+	ck_assert_ptr_eq(out_iov[2].iov_base, buf[4]);
+	ck_assert_uint_eq(out_iov[0].iov_len, 1);
+	ck_assert_uint_eq(out_iov[1].iov_len, 2);
+	ck_assert_uint_eq(out_iov[2].iov_len, 4);
+	ck_assert_ptr_null(out[0].msg_hdr.msg_control);
+	memset(keep, 0, sizeof keep);
+	ck_assert_uint_eq(udp_plan(in, 5, keep, out, out_iov), 0);
+}
+END_TEST
+
+static Suite *
+udpguard_suite(void)
+{
+	Suite	*s = suite_create("udpguard");
+	TCase	*tc = tcase_create("udpguard");
+
+	harness_add_loop_test(tc, test_guard, 0,
+	    sizeof guard_cases / sizeof guard_cases[0]);
+	harness_add_test(tc, test_guard_bad_addr);
+	harness_add_test(tc, test_bucket);
+	harness_add_test(tc, test_bucket_hosts);
+	harness_add_test(tc, test_bucket_fixed_memory);
+	harness_add_test(tc, test_judge);
+	harness_add_test(tc, test_plan);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	return (harness_run(udpguard_suite()));
+}
