@@ -102,7 +102,7 @@ acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
 	struct acceptor_take_ctx	 ctx = { acc, spec };
 	char				 name[ADDR_STRLEN];
 
-	if (spec->kind != ADDR_TCP || (spec->options & ADDR_OPT_TLS)) {
+	if (spec->kind != ADDR_TCP) {
 		addr_spec_format(spec, name, sizeof name);
 		snprintf(err, errlen, "listen address '%s': this kind of "
 		    "listener is not available yet", name);

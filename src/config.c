@@ -37,7 +37,9 @@ enum {
 	OPT_CHROOT,
 	OPT_DAEMON,
 	OPT_PIDFILE,
-	OPT_HANDSHAKE_TIMEOUT
+	OPT_HANDSHAKE_TIMEOUT,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -73,6 +75,8 @@ static const struct option long_options[] = {
 	{ "chroot",		required_argument,	NULL, OPT_CHROOT },
 	{ "daemon",		no_argument,		NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
+	{ "tls-cert",		required_argument,	NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument,	NULL, OPT_TLS_KEY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -90,6 +94,7 @@ static enum config_action
 		config_copy_path(char **, const char *, const char *, int,
 		    char *, size_t);
 static int	config_check_service(const struct config *, char *, size_t);
+static int	config_check_tls(const struct config *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -106,6 +111,7 @@ config_usage(FILE *fp)
 "              [--syslog-facility name] [--daemon] [--pidfile path]\n"
 "              [--user user[:group]] [--chroot dir]\n"
 "              [--handshake-timeout seconds]\n"
+"              [--tls-cert file --tls-key file]\n"
 "\n"
 "TCP echo service (RFC 862): every byte a client sends is sent back to it.\n"
 "\n"
@@ -113,7 +119,8 @@ config_usage(FILE *fp)
 "                             [IPV6]:PORT, or :PORT for every interface;\n"
 "                             repeatable (default %s:%d; port 0 picks\n"
 "                             a free port); ADDR,proxy takes a PROXY\n"
-"                             protocol header (v1 or v2) first\n"
+"                             protocol header (v1 or v2) first; ADDR,tls\n"
+"                             speaks TLS (after the header, if both)\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
 "  -B, --backend NAME         event backend: epoll, poll or select\n"
 "                             (default: the best one available)\n"
@@ -137,7 +144,9 @@ config_usage(FILE *fp)
 "                             to receive their echo (default %d)\n"
 "      --handshake-timeout SECS\n"
 "                             time a client of a proxy listener has to send\n"
-"                             its PROXY header; 0: only -t (default %d)\n"
+"                             its PROXY header, and a client of a TLS\n"
+"                             listener to finish its handshake; 0: only -t\n"
+"                             (default %d)\n"
 "      --stats-interval SECS  log a line of counters every SECS, as SIGUSR1\n"
 "                             does (default 0: off)\n"
 "      --metrics ADDR         serve GET /metrics (Prometheus) and /healthz\n"
@@ -166,6 +175,9 @@ config_usage(FILE *fp)
 "      --pidfile PATH         write evecho's pid to PATH once it serves, kept\n"
 "                             locked while it runs, removed at exit\n"
 "                             (default: none)\n"
+"      --tls-cert FILE        certificate chain (PEM: the server's first) of\n"
+"                             every ,tls listener; reread on SIGHUP\n"
+"      --tls-key FILE         its private key (PEM, not encrypted)\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
@@ -396,6 +408,16 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				goto fail;
 			}
 			break;
+		case OPT_TLS_CERT:
+		case OPT_TLS_KEY:
+			if ((listened = config_copy_path(ch == OPT_TLS_CERT ?
+			    &cfg->tls_cert : &cfg->tls_key, ch == OPT_TLS_CERT ?
+			    "--tls-cert" : "--tls-key", optarg, 0, err,
+			    errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -430,7 +452,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		    "together: choose where the log goes");
 		goto fail;
 	}
-	if (config_check_service(cfg, err, errlen) == -1)
+	if (config_check_service(cfg, err, errlen) == -1 ||
+	    (action == CONFIG_RUN && config_check_tls(cfg, err, errlen) == -1))
 		goto fail;
 	if (cfg->max_memory > 0 &&
 	    cfg->max_memory < budget_min_limit(cfg->threads)) {
@@ -481,6 +504,60 @@ config_free(struct config *cfg)
 	memset(&cfg->priv, 0, sizeof cfg->priv);
 	free(cfg->pidfile);
 	cfg->pidfile = NULL;
+	free(cfg->tls_cert);
+	cfg->tls_cert = NULL;
+	free(cfg->tls_key);
+	cfg->tls_key = NULL;
+}
+
+/*
+ * TLS flags and ",tls" listeners go together: each needs the other, and
+ * both need a build with OpenSSL.  --daemon changes directory to /, and
+ * SIGHUP reads the files again, so their paths must be absolute there.
+ */
+static int
+config_check_tls(const struct config *cfg, char *err, size_t errlen)
+{
+	char		 name[ADDR_STRLEN];
+	const char	*tls = NULL;
+	size_t		 i;
+
+	for (i = 0; i < cfg->nlisten && tls == NULL; i++) {
+		if (cfg->listen[i].options & ADDR_OPT_TLS) {
+			addr_spec_format(&cfg->listen[i], name, sizeof name);
+			tls = name;
+		}
+	}
+#ifndef HAVE_OPENSSL
+	if (tls != NULL) {
+		snprintf(err, errlen, "listen address '%s': this evecho is "
+		    "built without TLS (configure --without-openssl, or "
+		    "OpenSSL was not found)", tls);
+		return (-1);
+	}
+#endif
+	if (tls == NULL && (cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
+		snprintf(err, errlen, "%s is for TLS listeners: add ,tls to a "
+		    "-l address", cfg->tls_cert != NULL ? "--tls-cert" :
+		    "--tls-key");
+		return (-1);
+	}
+	if (tls != NULL && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		snprintf(err, errlen, "listen address '%s' speaks TLS: it needs "
+		    "%s", tls, cfg->tls_cert == NULL && cfg->tls_key == NULL ?
+		    "--tls-cert and --tls-key" : cfg->tls_cert == NULL ?
+		    "--tls-cert too" : "--tls-key too");
+		return (-1);
+	}
+	if (cfg->daemon && tls != NULL && (*cfg->tls_cert != '/' ||
+	    *cfg->tls_key != '/')) {
+		snprintf(err, errlen, "%s %s must be an absolute path with "
+		    "--daemon, which changes directory to /",
+		    *cfg->tls_cert != '/' ? "--tls-cert" : "--tls-key",
+		    *cfg->tls_cert != '/' ? cfg->tls_cert : cfg->tls_key);
+		return (-1);
+	}
+	return (0);
 }
 
 /*

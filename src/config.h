@@ -56,6 +56,8 @@ struct config {
 	struct privdrop		 priv;		/* --user, --chroot */
 	int			 daemon;	/* --daemon */
 	char			*pidfile;	/* --pidfile; NULL: none */
+	char			*tls_cert;	/* --tls-cert: PEM chain */
+	char			*tls_key;	/* --tls-key: PEM key */
 };
 
 enum config_action {

@@ -223,7 +223,10 @@ handshake_done(struct conn *c, const struct proxy_header *hdr)
 			memcpy(&c->peer, &hdr->src, len);
 	}
 	handshake_free(c);
-	conn_log_connected(c, via, proto);
+	c->proxied = (uint8_t)(hdr->version | (hdr->local ? 0x80 : 0));
+	/* On a ",tls" listener, the line waits for the TLS handshake. */
+	if (!(c->listener->options & ADDR_OPT_TLS))
+		conn_log_connected(c, via, proto);
 	if (conn_begin(c) == -1)
 		conn_close(c, STATS_END_ERROR, "cannot start reading");
 }

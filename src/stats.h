@@ -37,6 +37,8 @@ struct stats {
 	_Atomic uint64_t	 memory_waits;	/* reading paused: --max-memory */
 	_Atomic uint64_t	 proxy_headers[3];	/* taken: v1, v2, and
 							   v2 LOCAL */
+	_Atomic uint64_t	 tls_handshakes;	/* TLS handshakes done */
+	_Atomic uint64_t	 tls_failures;	/* failed, or too late */
 };
 
 /* Which kind of PROXY header a connection sent, for proxy_headers[]. */
