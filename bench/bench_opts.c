@@ -21,7 +21,9 @@ enum {
 	OPT_IDLE,
 	OPT_SEED,
 	OPT_JSON,
-	OPT_SERVER_PID
+	OPT_SERVER_PID,
+	OPT_TLS,
+	OPT_TLS_NO_VERIFY
 };
 
 static const char short_options[] = ":c:s:d:hV";
@@ -37,6 +39,8 @@ static const struct option long_options[] = {
 	{ "seed",		required_argument,	NULL, OPT_SEED },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "server-pid",		required_argument,	NULL, OPT_SERVER_PID },
+	{ "tls",		no_argument,		NULL, OPT_TLS },
+	{ "tls-no-verify",	no_argument,		NULL, OPT_TLS_NO_VERIFY },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -57,7 +61,8 @@ opts_usage(FILE *fp)
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
 "                    [--seed n] [--server-pid pid] [--threads n]\n"
-"                    [--warmup secs] [host:]port\n"
+"                    [--tls | --tls-no-verify] [--warmup secs]\n"
+"                    [host:]port\n"
 "\n"
 "Load generator for TCP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
@@ -85,6 +90,10 @@ opts_usage(FILE *fp)
 "      --json           print one JSON object instead of the table\n"
 "      --server-pid PID Linux: also report the CPU time process PID (the\n"
 "                       server) spent in the measured window\n"
+"      --tls            speak TLS 1.2 or later, checking the server's\n"
+"                       certificate against the system's trust store and\n"
+"                       HOST; every connection does a full handshake\n"
+"      --tls-no-verify  --tls, taking any certificate (test ones)\n"
 "  -h, --help           print this help and exit\n"
 "  -V, --version        print the version and exit\n"
 "\n"
@@ -194,6 +203,23 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_TLS:
+		case OPT_TLS_NO_VERIFY:
+#ifndef HAVE_OPENSSL
+			snprintf(err, errlen, "--%s: this evecho-bench is built "
+			    "without TLS (configure --without-openssl, or "
+			    "OpenSSL was not found)", ch == OPT_TLS ? "tls" :
+			    "tls-no-verify");
+			return (OPTS_ERROR);
+#endif
+			if (o->tls && o->tls_verify != (ch == OPT_TLS)) {
+				snprintf(err, errlen, "--tls and --tls-no-verify "
+				    "cannot be used together");
+				return (OPTS_ERROR);
+			}
+			o->tls = 1;
+			o->tls_verify = ch == OPT_TLS;
 			break;
 		case OPT_SERVER_PID:
 			if (config_parse_uint(optarg, 1, INT_MAX,

@@ -143,8 +143,12 @@ fail:
 		log_error("cannot accept %s: %s%s", addr_format((const struct
 		    sockaddr *)&h->ss, peer, sizeof peer), why,
 		    log_flood_note(held, note, sizeof note));
+	if (c == NULL) {
+		evutil_closesocket(h->fd);
+		return (NULL);
+	}
 	handshake_free(c);
-	if (c != NULL && c->bev != NULL)
+	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
 	else
 		evutil_closesocket(h->fd);
