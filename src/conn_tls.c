@@ -60,8 +60,8 @@ static const struct conn_xprt conn_tls_xprt = {
 
 /*
  * Begin TLS on c's socket: the handshake first, the echo once it is done.
- * 0, or -1 with c as it was (its socket still open, not yet owned by a
- * bufferevent).
+ * 0, or -1; then c->bev, if set, owns the socket, and conn_close() (or
+ * conn_new()'s failure path) frees both.
  */
 int
 conn_tls_start(struct conn *c)
