@@ -264,11 +264,11 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_del(&c->ev_read);
+	conn_tls_free(c);	/* first: it may say close_notify */
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
 	else
 		evutil_closesocket(c->fd);
-	conn_tls_free(c);
 	hostcap_release(c->host);
 	free(c);
 	worker_conn_closed(w);
@@ -732,7 +732,9 @@ conn_flushed(struct conn *c)
 /*
  * For the idle sweep: how far the client has taken c's echo.  The kernel
  * counts what it acknowledged; where it cannot say, what was handed to
- * the kernel stands in, and only the queue counts as in flight.
+ * the kernel stands in, and only the queue counts as in flight.  Either
+ * way a connection is compared with itself only: over TLS the kernel
+ * counts ciphertext, the fallback plaintext, never one against the other.
  */
 void
 conn_idle_sample(struct idle_entry *e, struct idle_sample *s, void *arg)

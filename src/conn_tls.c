@@ -107,12 +107,25 @@ conn_tls_start(struct conn *c)
 	return (evtimer_add(&t->timer, &tv));
 }
 
-/* The connection is closing: let the transport's own state go. */
+/*
+ * The connection is closing: let the transport's own state go.  Closed
+ * early (-t, an error) with nothing left to send, it still ends with
+ * close_notify, if the socket takes it at once; with echo still queued,
+ * the client sees a truncation, as it should.
+ */
 void
 conn_tls_free(struct conn *c)
 {
+	SSL	*ssl;
+
 	if (c == NULL || c->tls == NULL)
 		return;
+	if (c->state != CONN_HANDSHAKING && conn_pending(c) == 0 &&
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) != NULL &&
+	    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN)) {
+		(void)SSL_shutdown(ssl);
+		ERR_clear_error();
+	}
 	event_del(&c->tls->timer);
 	free(c->tls);
 	c->tls = NULL;

@@ -441,6 +441,32 @@ START_TEST(test_drain_close_notify)
 }
 END_TEST
 
+/* -t closes an idle TLS client, with close_notify: nothing was lost. */
+START_TEST(test_idle_timeout)
+{
+	static const char *const more[] = { "-t", "0.5", NULL };
+	struct tls_files	 f;
+	struct evecho		 e;
+	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
+	SSL			*ssl;
+	long			 t0;
+
+	tls_files_make(&f);
+	start_tls(&e, &f, NULL, more, NULL);
+	ssl = tls_connect(ctx, e.port, NULL);
+	ssl_echo(ssl, 1000, 13);
+	t0 = now_ms();
+	expect_close_notify(ssl);
+	ck_assert_int_ge(now_ms() - t0, 400);
+	tls_close(ssl);
+	ck_assert_int_eq(evecho_wait_log(&e, "closed (idle timeout): 1000 B "
+	    "in, 1000 B out", IO_TIMEOUT_MS), 0);
+	stop_tls(&e);
+	SSL_CTX_free(ctx);
+	tls_files_remove(&f);
+}
+END_TEST
+
 /* Bytes that are no ClientHello: a warning, a close; others served. */
 START_TEST(test_garbage_handshake)
 {
@@ -793,6 +819,7 @@ tls_suite(void)
 	harness_add_test(tc, test_versions);
 	harness_add_test(tc, test_s_client);
 	harness_add_test(tc, test_drain_close_notify);
+	harness_add_test(tc, test_idle_timeout);
 	harness_add_test(tc, test_garbage_handshake);
 	harness_add_test(tc, test_handshake_timeout);
 	harness_add_test(tc, test_backpressure);
