@@ -166,19 +166,20 @@ tls_error_string(char *buf, size_t len)
 	return (buf);
 }
 
-/* A context with evecho's settings and the two files'contents. */
+/* A context with evecho's settings and the two files' contents. */
 static int
 tls_ctx_new(const char *cert, const char *key, SSL_CTX **out, char *err,
     size_t errlen)
 {
 	SSL_CTX	*ctx;
+	char	 why[128];
 	int	 status;
 
 	*out = NULL;
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(err, errlen, "cannot create a TLS context: %s",
-		    tls_error_string((char[128]){ 0 }, 128));
+		    tls_error_string(why, sizeof why));
 		return (EX_SOFTWARE);
 	}
 	/*
@@ -283,6 +284,7 @@ tls_load_chain(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	BIO		*bio;
 	X509		*x;
 	unsigned long	 e;
+	char		 why[128];
 	int		 status, n;
 
 	if ((status = tls_read_file("--tls-cert", path, &bio, err,
@@ -298,7 +300,7 @@ tls_load_chain(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	if (SSL_CTX_use_certificate(ctx, x) != 1) {
 		snprintf(err, errlen, "--tls-cert %s: cannot use its "
 		    "certificate: %s", path,
-		    tls_error_string((char[128]){ 0 }, 128));
+		    tls_error_string(why, sizeof why));
 		X509_free(x);
 		goto done;
 	}
@@ -308,7 +310,7 @@ tls_load_chain(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
 			snprintf(err, errlen, "--tls-cert %s: cannot use "
 			    "certificate %d of its chain: %s", path, n,
-			    tls_error_string((char[128]){ 0 }, 128));
+			    tls_error_string(why, sizeof why));
 			X509_free(x);
 			goto done;
 		}
@@ -319,7 +321,7 @@ tls_load_chain(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
 		snprintf(err, errlen, "--tls-cert %s: certificate %d of its "
 		    "chain is damaged: %s", path, n,
-		    tls_error_string((char[128]){ 0 }, 128));
+		    tls_error_string(why, sizeof why));
 		goto done;
 	}
 	ERR_clear_error();
