@@ -588,6 +588,88 @@ START_TEST(test_backpressure)
 }
 END_TEST
 
+/*
+ * Clients that send without reading share --max-memory: reading from
+ * them waits for room, on the TLS path as on plain TCP, and once they
+ * read, each gets every byte back, in order.
+ */
+START_TEST(test_budget)
+{
+	static const char *const more[] = { "--max-memory", "1M",
+	    "--threads", "1", NULL };
+	enum { N = 6 };
+	const size_t		 cap = 3 * 1024 * 1024;
+	struct tls_files	 f;
+	struct evecho		 e;
+	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
+	SSL			*ssl[N];
+	unsigned char		*data[N], buf[16384];
+	size_t			 sent[N], got[N], left;
+	unsigned long long	 waits = 0;
+	long			 last, deadline;
+	char			*line, *p;
+	int			 i, n, moved;
+
+	tls_files_make(&f);
+	start_tls(&e, &f, NULL, more, NULL);
+	for (i = 0; i < N; i++) {
+		ssl[i] = tls_connect(ctx, e.port, NULL);
+		ck_assert_int_eq(set_nonblocking(SSL_get_fd(ssl[i])), 0);
+		SSL_set_mode(ssl[i], SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		data[i] = pattern_new(cap, 20 + i);
+		sent[i] = got[i] = 0;
+	}
+	for (last = now_ms(); now_ms() - last < 300; ) {
+		for (i = 0, moved = 0; i < N; i++) {
+			if (sent[i] == cap || (n = SSL_write(ssl[i], data[i] +
+			    sent[i], (int)(cap - sent[i] < 16384 ? cap -
+			    sent[i] : 16384))) <= 0)
+				continue;
+			sent[i] += (size_t)n;
+			moved = 1;
+		}
+		if (moved)
+			last = now_ms();
+		else
+			sleep_ms(5);
+	}
+	ERR_clear_error();
+	line = stats_line(&e, 1);
+	ck_assert_ptr_nonnull(p = strstr(line, " memory waits"));
+	while (p > line && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	waits = strtoull(p, NULL, 10);
+	ck_assert_msg(waits > 0, "no TLS client waited for memory: %s", line);
+	free(line);
+	/* All read at once: the room one frees lets another go on. */
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	do {
+		for (i = 0, moved = 0, left = 0; i < N; i++) {
+			left += sent[i] - got[i];
+			if (got[i] == sent[i] ||
+			    (n = SSL_read(ssl[i], buf, sizeof buf)) <= 0)
+				continue;
+			ck_assert_msg(got[i] + (size_t)n <= sent[i] &&
+			    memcmp(buf, data[i] + got[i], (size_t)n) == 0,
+			    "client %d: wrong echo at %zu", i, got[i]);
+			got[i] += (size_t)n;
+			moved = 1;
+		}
+		if (!moved)
+			sleep_ms(1);
+	} while (left > 0 && now_ms() < deadline);
+	ck_assert_msg(left == 0, "%zu B of echo never came back", left);
+	for (i = 0; i < N; i++) {
+		tls_close(ssl[i]);
+		free(data[i]);
+	}
+	stop_tls(&e);
+	SSL_CTX_free(ctx);
+	tls_files_remove(&f);
+}
+END_TEST
+
 /* -U applies to the plaintext of a TLS connection too. */
 START_TEST(test_uppercase)
 {
@@ -823,6 +905,7 @@ tls_suite(void)
 	harness_add_test(tc, test_garbage_handshake);
 	harness_add_test(tc, test_handshake_timeout);
 	harness_add_test(tc, test_backpressure);
+	harness_add_test(tc, test_budget);
 	harness_add_test(tc, test_uppercase);
 	harness_add_test(tc, test_start_errors);
 	harness_add_test(tc, test_reload);
