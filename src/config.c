@@ -518,38 +518,34 @@ config_free(struct config *cfg)
 static int
 config_check_tls(const struct config *cfg, char *err, size_t errlen)
 {
-	char		 name[ADDR_STRLEN];
-	const char	*tls = NULL;
-	size_t		 i;
+	size_t	 i;
+	int	 tls = 0;
 
-	for (i = 0; i < cfg->nlisten && tls == NULL; i++) {
-		if (cfg->listen[i].options & ADDR_OPT_TLS) {
-			addr_spec_format(&cfg->listen[i], name, sizeof name);
-			tls = name;
-		}
-	}
+	/* The address as typed is gone: the sentences name the option. */
+	for (i = 0; i < cfg->nlisten; i++)
+		tls |= (cfg->listen[i].options & ADDR_OPT_TLS) != 0;
 #ifndef HAVE_OPENSSL
-	if (tls != NULL) {
-		snprintf(err, errlen, "listen address '%s': this evecho is "
-		    "built without TLS (configure --without-openssl, or "
-		    "OpenSSL was not found)", tls);
+	if (tls) {
+		snprintf(err, errlen, "a ,tls listen address needs TLS, and "
+		    "this evecho is built without it (configure "
+		    "--without-openssl, or OpenSSL was not found)");
 		return (-1);
 	}
 #endif
-	if (tls == NULL && (cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
+	if (!tls && (cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
 		snprintf(err, errlen, "%s is for TLS listeners: add ,tls to a "
 		    "-l address", cfg->tls_cert != NULL ? "--tls-cert" :
 		    "--tls-key");
 		return (-1);
 	}
-	if (tls != NULL && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
-		snprintf(err, errlen, "listen address '%s' speaks TLS: it needs "
-		    "%s", tls, cfg->tls_cert == NULL && cfg->tls_key == NULL ?
+	if (tls && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		snprintf(err, errlen, "a ,tls listen address needs %s",
+		    cfg->tls_cert == NULL && cfg->tls_key == NULL ?
 		    "--tls-cert and --tls-key" : cfg->tls_cert == NULL ?
 		    "--tls-cert too" : "--tls-key too");
 		return (-1);
 	}
-	if (cfg->daemon && tls != NULL && (*cfg->tls_cert != '/' ||
+	if (cfg->daemon && tls && (*cfg->tls_cert != '/' ||
 	    *cfg->tls_key != '/')) {
 		snprintf(err, errlen, "%s %s must be an absolute path with "
 		    "--daemon, which changes directory to /",

@@ -770,26 +770,24 @@ static const struct error_case {
 					    ",tls to a -l address" },
 	{ { "--tls-key=" },		"--tls-key needs a path" },
 #ifdef HAVE_OPENSSL
-	{ { "-l", ":7443,tls" },	"listen address '*:7443,tls' speaks "
-					    "TLS: it needs --tls-cert and "
-					    "--tls-key" },
+	{ { "-l", ":7443,tls" },	"a ,tls listen address needs "
+					    "--tls-cert and --tls-key" },
 	{ { "-l", ":7443,tls", "--tls-key", "k.pem" },
-					"listen address '*:7443,tls' speaks "
-					    "TLS: it needs --tls-cert too" },
+					"a ,tls listen address needs "
+					    "--tls-cert too" },
 	{ { "-l", ":7443,tls,proxy", "--tls-cert", "c.pem" },
-					"listen address '*:7443,tls,proxy' "
-					    "speaks TLS: it needs --tls-key "
-					    "too" },
+					"a ,tls listen address needs "
+					    "--tls-key too" },
 	{ { "-l", ":7443,tls", "--tls-cert=c.pem", "--tls-key=/k.pem",
 	    "--daemon" },		"--tls-cert c.pem must be an absolute "
 					    "path with --daemon, which changes "
 					    "directory to /" },
 #else
 	{ { "-l", ":7443,tls", "--tls-cert=c.pem", "--tls-key=k.pem" },
-					"listen address '*:7443,tls': this "
-					    "evecho is built without TLS "
-					    "(configure --without-openssl, or "
-					    "OpenSSL was not found)" },
+					"a ,tls listen address needs TLS, "
+					    "and this evecho is built without "
+					    "it (configure --without-openssl, "
+					    "or OpenSSL was not found)" },
 #endif
 	{ { "foo" },			OPERAND_ERR("foo") },
 	{ { "-U", "foo", "-v" },	OPERAND_ERR("foo") },

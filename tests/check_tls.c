@@ -315,6 +315,35 @@ run_shell(const char *cmd, int *status)
 	return (strdup(buf));
 }
 
+/* GET /metrics from e's --metrics port: the body, to free. */
+static char *
+scrape(struct evecho *e)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: "
+	    "127.0.0.1\r\nConnection: close\r\n\r\n";
+	char	*log, *p, *buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 port, fd;
+
+	ck_assert_int_eq(evecho_wait_log(e, "metrics on http://127.0.0.1:",
+	    IO_TIMEOUT_MS), 0);
+	ck_assert_ptr_nonnull(log = evecho_log(e));
+	p = strstr(log, "metrics on http://127.0.0.1:");
+	port = atoi(p + strlen("metrics on http://127.0.0.1:"));
+	free(log);
+	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", port), -1);
+	bound_socket(fd);
+	ck_assert_int_eq(send_all(fd, req, sizeof req - 1, IO_TIMEOUT_MS), 0);
+	ck_assert_ptr_nonnull(buf = malloc(1 << 20));
+	while (len < (1 << 20) - 1 && (n = recv(fd, buf + len,
+	    (1 << 20) - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	return (buf);
+}
+
 /* Echo through libssl, then our close_notify, and the server's. */
 START_TEST(test_echo_close_notify)
 {
@@ -471,15 +500,17 @@ END_TEST
 START_TEST(test_garbage_handshake)
 {
 	static const char	 http[] = "GET / HTTP/1.0\r\n\r\n";
+	static const char *const more[] = { "--metrics", "127.0.0.1:0",
+	    NULL };
 	struct tls_files	 f;
 	struct evecho		 e;
 	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
 	SSL			*ssl;
-	char			*line;
+	char			*line, *body;
 	int			 fd;
 
 	tls_files_make(&f);
-	start_tls(&e, &f, NULL, NULL, NULL);
+	start_tls(&e, &f, NULL, more, NULL);
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", e.port), -1);
 	ck_assert_int_eq(send_all(fd, http, sizeof http - 1, IO_TIMEOUT_MS),
 	    0);
@@ -496,6 +527,12 @@ START_TEST(test_garbage_handshake)
 	    strstr(line, "TLS handshakes 1 done, 1 failed") != NULL,
 	    "stats: %s", line);
 	free(line);
+	body = scrape(&e);
+	ck_assert_msg(strstr(body, "\nevecho_tls_handshakes_total{result="
+	    "\"done\"} 1\n") != NULL && strstr(body, "\nevecho_tls_"
+	    "handshakes_total{result=\"failed\"} 1\n") != NULL,
+	    "metrics:\n%s", body);
+	free(body);
 	stop_tls(&e);
 	SSL_CTX_free(ctx);
 	tls_files_remove(&f);
@@ -762,9 +799,8 @@ START_TEST(test_start_errors)
 	    err, sizeof err), 0);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 64,
 	    "status %d", WEXITSTATUS(status));
-	ck_assert_str_eq(err, "evecho: listen address '127.0.0.1:0,tls' "
-	    "speaks TLS: it needs --tls-key too\nTry 'evecho --help' for "
-	    "more information.\n");
+	ck_assert_str_eq(err, "evecho: a ,tls listen address needs "
+	    "--tls-key too\nTry 'evecho --help' for more information.\n");
 	tls_files_remove(&f);
 }
 END_TEST
