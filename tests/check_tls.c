@@ -632,10 +632,10 @@ END_TEST
  */
 START_TEST(test_budget)
 {
-	static const char *const more[] = { "--max-memory", "1M",
+	static const char *const more[] = { "-vv", "--max-memory", "1M",
 	    "--threads", "1", NULL };
 	enum { N = 6 };
-	const size_t		 cap = 3 * 1024 * 1024;
+	const size_t		 cap = 8 * 1024 * 1024;
 	struct tls_files	 f;
 	struct evecho		 e;
 	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
@@ -643,21 +643,26 @@ START_TEST(test_budget)
 	unsigned char		*data[N], buf[16384];
 	size_t			 sent[N], got[N], left;
 	unsigned long long	 waits = 0;
-	long			 last, deadline;
+	long			 deadline, look;
 	char			*line, *p;
-	int			 i, n, moved;
+	int			 i, n, moved, fd;
 
 	tls_files_make(&f);
 	start_tls(&e, &f, NULL, more, NULL);
 	for (i = 0; i < N; i++) {
-		ssl[i] = tls_connect(ctx, e.port, NULL);
-		ck_assert_int_eq(set_nonblocking(SSL_get_fd(ssl[i])), 0);
+		/* A small receive buffer: the echo has to queue in evecho. */
+		ck_assert_int_ne(fd = tcp_connect_buffers(e.addrs[0], 0,
+		    65536), -1);
+		ck_assert_ptr_nonnull(ssl[i] = tls_over(ctx, fd, NULL));
+		ck_assert_int_eq(set_nonblocking(fd), 0);
 		SSL_set_mode(ssl[i], SSL_MODE_ENABLE_PARTIAL_WRITE |
 		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 		data[i] = pattern_new(cap, 20 + i);
 		sent[i] = got[i] = 0;
 	}
-	for (last = now_ms(); now_ms() - last < 300; ) {
+	/* Send, without reading, until a read has to wait for memory. */
+	deadline = now_ms() + IO_TIMEOUT_MS;
+	for (look = now_ms() + 100; now_ms() < deadline; ) {
 		for (i = 0, moved = 0; i < N; i++) {
 			if (sent[i] == cap || (n = SSL_write(ssl[i], data[i] +
 			    sent[i], (int)(cap - sent[i] < 16384 ? cap -
@@ -666,9 +671,12 @@ START_TEST(test_budget)
 			sent[i] += (size_t)n;
 			moved = 1;
 		}
-		if (moved)
-			last = now_ms();
-		else
+		if (now_ms() >= look) {
+			if (evecho_log_count(&e, "waits for memory") > 0)
+				break;
+			look = now_ms() + 100;
+		}
+		if (!moved)
 			sleep_ms(5);
 	}
 	ERR_clear_error();
