@@ -221,6 +221,16 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
+		/*
+		 * libevent 2.1 stops writing when the read side ends, too:
+		 * the echo still queued must go on (a half-close).
+		 */
+		if (conn_pending(c) > 0 && bufferevent_enable(bev,
+		    EV_WRITE) == -1) {
+			conn_close(c, STATS_END_ERROR, "cannot write after the "
+			    "client's close_notify");
+			return;
+		}
 		conn_eof(c);
 		return;
 	}

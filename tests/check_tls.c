@@ -444,6 +444,58 @@ START_TEST(test_s_client)
 }
 END_TEST
 
+/*
+ * Half-close with echo queued: the client sends 12 MB without reading,
+ * more than the kernel's buffers hold, then its close_notify; it still
+ * gets every byte, then evecho's own close_notify.
+ */
+START_TEST(test_half_close_queued)
+{
+	static const char *const more[] = { "--max-queue", "16M", NULL };
+	const size_t		 total = 12 * 1024 * 1024;
+	struct tls_files	 f;
+	struct evecho		 e;
+	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
+	SSL			*ssl;
+	unsigned char		*data = pattern_new(total, 14), *back;
+	size_t			 sent = 0;
+	long			 deadline;
+	int			 n, fd;
+
+	tls_files_make(&f);
+	start_tls(&e, &f, NULL, more, NULL);
+	ck_assert_int_ne(fd = tcp_connect_buffers(e.addrs[0], 0, 65536), -1);
+	ck_assert_ptr_nonnull(ssl = tls_over(ctx, fd, NULL));
+	ck_assert_int_eq(set_nonblocking(fd), 0);
+	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	for (deadline = now_ms() + IO_TIMEOUT_MS; sent < total &&
+	    now_ms() < deadline; ) {
+		if ((n = SSL_write(ssl, data + sent, total - sent > 16384 ?
+		    16384 : (int)(total - sent))) > 0)
+			sent += (size_t)n;
+		else
+			sleep_ms(2);
+	}
+	ck_assert_uint_eq(sent, total);
+	ck_assert_int_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK),
+	    0);
+	ck_assert_int_ge(SSL_shutdown(ssl), 0);	/* our close_notify */
+	ck_assert_ptr_nonnull(back = malloc(total));
+	ssl_read_exact(ssl, back, total);
+	ck_assert_msg(memcmp(back, data, total) == 0, "echo differs");
+	expect_close_notify(ssl);
+	tls_close(ssl);
+	ck_assert_int_eq(evecho_wait_log(&e, "closed (closed by client): "
+	    "12582912 B in, 12582912 B out", IO_TIMEOUT_MS), 0);
+	free(back);
+	free(data);
+	stop_tls(&e);
+	SSL_CTX_free(ctx);
+	tls_files_remove(&f);
+}
+END_TEST
+
 /* On SIGTERM, an idle TLS client gets close_notify, then EOF. */
 START_TEST(test_drain_close_notify)
 {
@@ -944,6 +996,7 @@ tls_suite(void)
 	harness_add_test(tc, test_echo_close_notify);
 	harness_add_test(tc, test_versions);
 	harness_add_test(tc, test_s_client);
+	harness_add_test(tc, test_half_close_queued);
 	harness_add_test(tc, test_drain_close_notify);
 	harness_add_test(tc, test_idle_timeout);
 	harness_add_test(tc, test_garbage_handshake);
