@@ -34,10 +34,18 @@
 #include "bench_proxy.h"
 #include "bench_tally.h"
 #include "bench_target.h"
+#include "bench_tls.h"
 
 static void	connect_start(struct client *, uint64_t);
 static void	connect_cb(evutil_socket_t, short, void *);
 static int	client_send_proxy(struct client *, int);
+static void	client_open(struct client *);
+static ssize_t	client_read(struct client *, void *, size_t);
+static ssize_t	client_write(struct client *, const void *, size_t);
+#ifdef HAVE_OPENSSL
+static void	handshake_step(struct client *);
+static void	handshake_cb(evutil_socket_t, short, void *);
+#endif
 static void	read_cb(evutil_socket_t, short, void *);
 static void	write_cb(evutil_socket_t, short, void *);
 static void	backoff_cb(evutil_socket_t, short, void *);
@@ -155,6 +163,78 @@ connect_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (l->opts->proxy != 0 && client_send_proxy(c, fd) == -1)
 		return;
+#ifdef HAVE_OPENSSL
+	if (l->tls != NULL) {
+		if ((c->ssl = btls_new(l->tls, fd, l->target->host)) == NULL) {
+			fail(c, ERR_IO, "cannot set up TLS: out of memory");
+			return;
+		}
+		handshake_step(c);
+		return;
+	}
+#endif
+	client_open(c);
+}
+
+#ifdef HAVE_OPENSSL
+/*
+ * --tls: take the handshake one step on, waiting (within the connect
+ * timeout) for what it needs; the connection opens once it is over.
+ */
+static void
+handshake_step(struct client *c)
+{
+	struct load	*l = c->load;
+	struct timeval	 tv = { LOAD_CONNECT_TIMEOUT_MS / 1000,
+	    (LOAD_CONNECT_TIMEOUT_MS % 1000) * 1000 };
+	char		 why[160];
+	short		 what;
+
+	switch (btls_handshake(c->ssl, why, sizeof why)) {
+	case BTLS_DONE:
+		client_open(c);
+		return;
+	case BTLS_WANT_READ:
+		what = EV_READ;
+		break;
+	case BTLS_WANT_WRITE:
+		what = EV_WRITE;
+		break;
+	default:
+		fail(c, ERR_CONNECT, "TLS handshake with %s failed: %s",
+		    l->target->name, why);
+		return;
+	}
+	if (event_assign(c->wev, l->base, c->fd, what, handshake_cb, c) ==
+	    -1 || arm(c, c->wev, &tv) == -1)
+		fail(c, ERR_IO, "cannot watch the socket (event_add failed)");
+}
+
+/* The socket is ready for the handshake's next step, or it timed out. */
+static void
+handshake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
+	c->wev_on = 0;
+	if (what & EV_TIMEOUT) {
+		fail(c, ERR_CONNECT, "TLS handshake with %s: no answer within "
+		    "%d s", c->load->target->name,
+		    LOAD_CONNECT_TIMEOUT_MS / 1000);
+		return;
+	}
+	handshake_step(c);
+}
+#endif
+
+/* Connected (and through TLS, with --tls): the role's work can begin. */
+static void
+client_open(struct client *c)
+{
+	struct load	*l = c->load;
+	int		 fd = c->fd;
+
 	c->state = CS_OPEN;
 	if (event_assign(c->rev, l->base, fd, EV_READ | EV_PERSIST, read_cb,
 	    c) == -1 || event_assign(c->wev, l->base, fd, EV_WRITE |
@@ -281,16 +361,27 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	struct client	*c = arg;
 	unsigned char	*buf = c->load->buf;
 	ssize_t		 n;
+	int		 reads = 0;
 
 	(void)what;
 	if (c->role == ROLE_DGRAM) {
 		dgram_read(c);
 		return;
 	}
-	n = read(fd, buf, LOAD_BUF_SIZE);
+	(void)fd;
+	/*
+	 * TLS may hold decrypted bytes no readable event will announce:
+	 * read on while it does, and a few times more (fairness).
+	 */
+	do {
+		n = client_read(c, buf, LOAD_BUF_SIZE);
+		if (n > 0)
+			echoed(c, buf, (size_t)n);
+	} while (n > 0 && c->ssl != NULL && c->state == CS_OPEN &&
+	    (++reads < 8 || btls_pending(c->ssl) > 0));
 	if (n > 0)
-		echoed(c, buf, (size_t)n);
-	else if (n == 0 && c->role == ROLE_IDLE)
+		return;
+	if (n == 0 && c->role == ROLE_IDLE)
 		fail(c, ERR_EOF, "closed by the server");
 	else if (n == 0)
 		fail(c, ERR_EOF, "closed by the server with %llu bytes of "
@@ -430,7 +521,7 @@ flush(struct client *c, uint64_t now)
 		if (c->tx_limit - c->tx < n)
 			n = (size_t)(c->tx_limit - c->tx);
 		pat_fill(&c->pat, c->tx, l->buf, n);
-		if ((w = write(c->fd, l->buf, n)) == -1) {
+		if ((w = client_write(c, l->buf, n)) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -548,6 +639,12 @@ close_socket(struct client *c)
 	if (c->wev != NULL)
 		event_del(c->wev);
 	c->wev_on = 0;
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		btls_free(c->ssl);
+		c->ssl = NULL;
+	}
+#endif
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
@@ -574,4 +671,26 @@ void
 client_done(struct client *c)
 {
 	finish(c);
+}
+
+/* read(2), or its TLS equivalent with --tls. */
+static ssize_t
+client_read(struct client *c, void *buf, size_t len)
+{
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL)
+		return (btls_read(c->ssl, buf, len));
+#endif
+	return (read(c->fd, buf, len));
+}
+
+/* write(2), or its TLS equivalent with --tls. */
+static ssize_t
+client_write(struct client *c, const void *buf, size_t len)
+{
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL)
+		return (btls_write(c->ssl, buf, len));
+#endif
+	return (write(c->fd, buf, len));
 }

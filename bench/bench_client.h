@@ -14,6 +14,7 @@
 
 struct event;
 struct load;
+struct ssl_st;
 
 enum client_role {
 	ROLE_PINGPONG,		/* depth messages in flight, each timed */
@@ -37,6 +38,7 @@ struct client {
 	struct event		*rev;		/* readable, persistent */
 	struct event		*wev;		/* connected, or writable */
 	int			 fd;		/* -1 when closed */
+	struct ssl_st		*ssl;		/* --tls: over fd; or NULL */
 	uint32_t		 id;		/* connection number */
 	enum client_role	 role;
 	enum client_state	 state;

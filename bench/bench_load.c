@@ -22,6 +22,7 @@
 #include "bench_dgram.h"
 #include "bench_load.h"
 #include "bench_tally.h"
+#include "bench_tls.h"
 
 static size_t	share(unsigned long, unsigned, unsigned);
 static void	ns_to_tv(uint64_t, struct timeval *);
@@ -79,6 +80,11 @@ load_new(struct load **lp, const struct bench_opts *o,
 		snprintf(err, errlen, "cannot create an event base");
 		goto fail;
 	}
+#ifdef HAVE_OPENSSL
+	if (o->tls && (l->tls = btls_ctx_new(o->tls_verify, err,
+	    errlen)) == NULL)
+		goto fail;
+#endif
 	if ((l->buf = malloc(LOAD_BUF_SIZE)) == NULL ||
 	    (l->clients = calloc(l->nclients, sizeof *l->clients)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -156,6 +162,10 @@ load_free(struct load *l)
 		event_free(l->ev_measure);
 	free(l->clients);
 	free(l->buf);
+#ifdef HAVE_OPENSSL
+	if (l->tls != NULL)
+		btls_ctx_free(l->tls);
+#endif
 	if (l->base != NULL)
 		event_base_free(l->base);
 	free(l);

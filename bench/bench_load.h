@@ -30,6 +30,7 @@ enum load_loop {
 };
 
 struct client;
+struct ssl_ctx_st;
 struct event;
 struct event_base;
 
@@ -41,6 +42,7 @@ struct load {
 	size_t			 nclients;
 	size_t			 nload;		/* clients[0..nload) do load */
 	unsigned char		*buf;		/* LOAD_BUF_SIZE of scratch */
+	struct ssl_ctx_st	*tls;		/* --tls: this thread's context */
 
 	uint64_t		 t_measure;	/* window start, monotonic ns */
 	uint64_t		 t_end;		/* window end */

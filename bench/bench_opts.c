@@ -23,7 +23,9 @@ enum {
 	OPT_JSON,
 	OPT_SERVER_PID,
 	OPT_PROXY,
-	OPT_UDP
+	OPT_UDP,
+	OPT_TLS,
+	OPT_TLS_NO_VERIFY
 };
 
 static const char short_options[] = ":c:s:d:hV";
@@ -41,6 +43,8 @@ static const struct option long_options[] = {
 	{ "server-pid",		required_argument,	NULL, OPT_SERVER_PID },
 	{ "proxy",		required_argument,	NULL, OPT_PROXY },
 	{ "udp",		no_argument,		NULL, OPT_UDP },
+	{ "tls",		no_argument,		NULL, OPT_TLS },
+	{ "tls-no-verify",	no_argument,		NULL, OPT_TLS_NO_VERIFY },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -61,8 +65,8 @@ opts_usage(FILE *fp)
 "usage: evecho-bench [pingpong|stream|churn] [-hV] [-c conns] [-d depth]\n"
 "                    [-s size] [--duration secs] [--idle conns] [--json]\n"
 "                    [--proxy v1|v2] [--seed n] [--server-pid pid]\n"
-"                    [--threads n] [--udp] [--warmup secs]\n"
-"                    [host:]port | unix:path\n"
+"                    [--threads n] [--tls | --tls-no-verify] [--udp]\n"
+"                    [--warmup secs] [host:]port | unix:path\n"
 "\n"
 "Load generator for TCP and UDP echo servers (RFC 862): connections send\n"
 "pseudo-random bytes, every byte of the echo is checked, and the rate,\n"
@@ -97,6 +101,10 @@ opts_usage(FILE *fp)
 "                       its own keeping DEPTH datagrams of SIZE bytes (8\n"
 "                       to 65507) in flight; one not echoed within %d ms\n"
 "                       is counted lost, not as an error, and sent anew\n"
+"      --tls            speak TLS 1.2 or later, checking the server's\n"
+"                       certificate against the system's trust store and\n"
+"                       HOST; every connection does a full handshake\n"
+"      --tls-no-verify  --tls, taking any certificate (test ones)\n"
 "  -h, --help           print this help and exit\n"
 "  -V, --version        print the version and exit\n"
 "\n"
@@ -220,6 +228,23 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		case OPT_UDP:
 			o->udp = 1;
 			break;
+		case OPT_TLS:
+		case OPT_TLS_NO_VERIFY:
+#ifndef HAVE_OPENSSL
+			snprintf(err, errlen, "--%s: this evecho-bench is built "
+			    "without TLS (configure --without-openssl, or "
+			    "OpenSSL was not found)", ch == OPT_TLS ? "tls" :
+			    "tls-no-verify");
+			return (OPTS_ERROR);
+#endif
+			if (o->tls && o->tls_verify != (ch == OPT_TLS)) {
+				snprintf(err, errlen, "--tls and --tls-no-verify "
+				    "cannot be used together");
+				return (OPTS_ERROR);
+			}
+			o->tls = 1;
+			o->tls_verify = ch == OPT_TLS;
+			break;
 		case OPT_SERVER_PID:
 			if (config_parse_uint(optarg, 1, INT_MAX,
 			    &value) == -1) {
@@ -257,6 +282,13 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		snprintf(err, errlen, "--udp runs pingpong only, without "
 		    "--idle: a datagram service has no stream, no connection "
 		    "to churn and none to hold idle");
+		return (OPTS_ERROR);
+	}
+	if (o->udp && (o->tls || o->proxy != 0 ||
+	    o->target.path[0] != '\0')) {
+		snprintf(err, errlen, "--udp cannot be used with %s",
+		    o->tls ? (o->tls_verify ? "--tls" : "--tls-no-verify") :
+		    o->proxy != 0 ? "--proxy" : "a unix: target");
 		return (OPTS_ERROR);
 	}
 	if (o->udp && (o->size < OPTS_UDP_SIZE_MIN ||

@@ -46,6 +46,9 @@ struct bench_opts {
 	unsigned long	 idle;		/* --idle: extra idle connections */
 	uint64_t	 seed;		/* --seed: of the byte streams */
 	int		 json;		/* --json instead of the table */
+	int		 tls;		/* --tls: speak TLS to the server */
+	int		 tls_verify;	/* check its certificate; not with
+					   --tls-no-verify */
 	long		 server_pid;	/* --server-pid: its CPU; 0: none */
 	int		 proxy;		/* --proxy: header version; 0: none */
 	int		 udp;		/* --udp: datagrams, one socket per

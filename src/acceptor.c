@@ -108,11 +108,11 @@ acceptor_listen(struct acceptor *acc, const struct addr_spec *spec,
 	struct acceptor_take_ctx	 ctx = { acc, spec };
 	char				 name[ADDR_STRLEN];
 
-	if (spec->kind == ADDR_UDP || (spec->options & ADDR_OPT_TLS)) {
+	if (spec->kind == ADDR_UDP) {	/* udp_open()'s, never here */
 		addr_spec_format(spec, name, sizeof name);
-		snprintf(err, errlen, "listen address '%s': this kind of "
-		    "listener is not available yet", name);
-		return (EX_CONFIG);
+		snprintf(err, errlen, "listen address '%s' is not a stream "
+		    "listener", name);
+		return (EX_SOFTWARE);
 	}
 	if (spec->kind == ADDR_UNIX)
 		return (acceptor_listen_unix(acc, spec, err, errlen));

@@ -41,7 +41,9 @@ enum {
 	OPT_HANDSHAKE_TIMEOUT,
 	OPT_UNIX_MODE,
 	OPT_UNIX_OWNER,
-	OPT_UDP_RATE
+	OPT_UDP_RATE,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY
 };
 
 static const char short_options[] = ":l:b:B:Ut:m:vqhV";
@@ -80,6 +82,8 @@ static const struct option long_options[] = {
 	{ "unix-mode",		required_argument,	NULL, OPT_UNIX_MODE },
 	{ "unix-owner",		required_argument,	NULL, OPT_UNIX_OWNER },
 	{ "udp-rate",		required_argument,	NULL, OPT_UDP_RATE },
+	{ "tls-cert",		required_argument,	NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument,	NULL, OPT_TLS_KEY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -99,6 +103,7 @@ static enum config_action
 		config_copy_path(char **, const char *, const char *, int,
 		    char *, size_t);
 static int	config_check_service(const struct config *, char *, size_t);
+static int	config_check_tls(const struct config *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -116,6 +121,7 @@ config_usage(FILE *fp)
 "              [--user user[:group]] [--chroot dir]\n"
 "              [--handshake-timeout seconds] [--udp-rate pps]\n"
 "              [--unix-mode mode] [--unix-owner user[:group]]\n"
+"              [--tls-cert file --tls-key file]\n"
 "\n"
 "Echo service (RFC 862): every byte a client sends is sent back to it, over\n"
 "TCP, or a datagram at a time over UDP.\n"
@@ -124,7 +130,8 @@ config_usage(FILE *fp)
 "                             [IPV6]:PORT, or :PORT for every interface;\n"
 "                             repeatable (default %s:%d; port 0 picks\n"
 "                             a free port); ADDR,proxy takes a PROXY\n"
-"                             protocol header (v1 or v2) first;\n"
+"                             protocol header (v1 or v2) first; ADDR,tls\n"
+"                             speaks TLS (after the header, if both);\n"
 "                             unix:PATH is a Unix-domain socket,\n"
 "                             udp:ADDR echoes datagrams\n"
 "  -b, --backlog N            listen(2) backlog (default %d)\n"
@@ -150,7 +157,9 @@ config_usage(FILE *fp)
 "                             to receive their echo (default %d)\n"
 "      --handshake-timeout SECS\n"
 "                             time a client of a proxy listener has to send\n"
-"                             its PROXY header; 0: only -t (default %d)\n"
+"                             its PROXY header, and a client of a TLS\n"
+"                             listener to finish its handshake; 0: only -t\n"
+"                             (default %d)\n"
 "      --udp-rate PPS         datagrams echoed per second to one IPv4\n"
 "                             address or IPv6 /64, bursts of a second's\n"
 "                             worth; 0: no limit (default %d)\n"
@@ -187,6 +196,9 @@ config_usage(FILE *fp)
 "      --unix-owner USER[:GROUP]\n"
 "                             owner of unix: socket files (default: as\n"
 "                             started)\n"
+"      --tls-cert FILE        certificate chain (PEM: the server's first) of\n"
+"                             every ,tls listener; reread on SIGHUP\n"
+"      --tls-key FILE         its private key (PEM, not encrypted)\n"
 "  -h, --help                 print this help and exit\n"
 "  -V, --version              print the version and exit\n"
 "\n"
@@ -449,6 +461,16 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				goto fail;
 			}
 			break;
+		case OPT_TLS_CERT:
+		case OPT_TLS_KEY:
+			if ((listened = config_copy_path(ch == OPT_TLS_CERT ?
+			    &cfg->tls_cert : &cfg->tls_key, ch == OPT_TLS_CERT ?
+			    "--tls-cert" : "--tls-key", optarg, 0, err,
+			    errlen)) != CONFIG_RUN) {
+				failure = listened;
+				goto fail;
+			}
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -484,7 +506,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		goto fail;
 	}
 	if (config_check_service(cfg, err, errlen) == -1 ||
-	    config_check_unix(cfg, err, errlen) == -1)
+	    config_check_unix(cfg, err, errlen) == -1 ||
+	    (action == CONFIG_RUN && config_check_tls(cfg, err, errlen) == -1))
 		goto fail;
 	if (cfg->max_memory > 0 &&
 	    cfg->max_memory < budget_min_limit(cfg->threads)) {
@@ -538,6 +561,56 @@ config_free(struct config *cfg)
 	free(cfg->unix_owner);
 	free(cfg->unix_group);
 	cfg->unix_owner = cfg->unix_group = NULL;
+	free(cfg->tls_cert);
+	cfg->tls_cert = NULL;
+	free(cfg->tls_key);
+	cfg->tls_key = NULL;
+}
+
+/*
+ * TLS flags and ",tls" listeners go together: each needs the other, and
+ * both need a build with OpenSSL.  --daemon changes directory to /, and
+ * SIGHUP reads the files again, so their paths must be absolute there.
+ */
+static int
+config_check_tls(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t	 i;
+	int	 tls = 0;
+
+	/* The address as typed is gone: the sentences name the option. */
+	for (i = 0; i < cfg->nlisten; i++)
+		tls |= (cfg->listen[i].options & ADDR_OPT_TLS) != 0;
+#ifndef HAVE_OPENSSL
+	if (tls) {
+		snprintf(err, errlen, "a ,tls listen address needs TLS, and "
+		    "this evecho is built without it (configure "
+		    "--without-openssl, or OpenSSL was not found)");
+		return (-1);
+	}
+#endif
+	if (!tls && (cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
+		snprintf(err, errlen, "%s is for TLS listeners: add ,tls to a "
+		    "-l address", cfg->tls_cert != NULL ? "--tls-cert" :
+		    "--tls-key");
+		return (-1);
+	}
+	if (tls && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		snprintf(err, errlen, "a ,tls listen address needs %s",
+		    cfg->tls_cert == NULL && cfg->tls_key == NULL ?
+		    "--tls-cert and --tls-key" : cfg->tls_cert == NULL ?
+		    "--tls-cert too" : "--tls-key too");
+		return (-1);
+	}
+	if (cfg->daemon && tls && (*cfg->tls_cert != '/' ||
+	    *cfg->tls_key != '/')) {
+		snprintf(err, errlen, "%s %s must be an absolute path with "
+		    "--daemon, which changes directory to /",
+		    *cfg->tls_cert != '/' ? "--tls-cert" : "--tls-key",
+		    *cfg->tls_cert != '/' ? cfg->tls_cert : cfg->tls_key);
+		return (-1);
+	}
+	return (0);
 }
 
 /*

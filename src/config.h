@@ -64,6 +64,8 @@ struct config {
 						   leave it to evecho's */
 	char			*unix_group;	/* :GROUP; NULL: USER's */
 	unsigned long		 udp_rate;	/* --udp-rate; 0: no limit */
+	char			*tls_cert;	/* --tls-cert: PEM chain */
+	char			*tls_key;	/* --tls-key: PEM key */
 };
 
 enum config_action {

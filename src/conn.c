@@ -18,6 +18,11 @@
  * the memory budget having no room for a read (until its worker gets
  * room back).  Every read is sized by the budget first, so the memory
  * echo takes is bounded before it is read, never after.
+ *
+ * A TLS connection (conn_tls.c) is a bufferevent from its first byte:
+ * OpenSSL reads, and conn_take() moves the plaintext to the output queue.
+ * The states, holds, budget and drain below are the same for both; only
+ * the few steps in struct conn_xprt differ.
  */
 #include "autoconfig.h"
 
@@ -40,6 +45,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "conn_tls.h"
 #include "handshake.h"
 #include "hostcap.h"
 #include "log.h"
@@ -63,9 +69,13 @@ static void	conn_unhold(struct conn *);
 static void	conn_resume(struct conn *);
 static void	conn_unpromise(struct conn *);
 static void	conn_finish(struct conn *);
-static void	conn_flushed(struct conn *);
 static uint64_t	conn_acked(const struct conn *);
 static int	conn_start_reading(struct conn *);
+static void	conn_stop_reading(struct conn *);
+static void	conn_setcb(struct conn *, void (*)(struct bufferevent *,
+		    void *));
+static int	conn_plain_start_reading(struct conn *);
+static void	conn_plain_stop_reading(struct conn *);
 static void	conn_sent_cb(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
 static int	conn_who(const struct conn *, char *, size_t,
@@ -73,6 +83,12 @@ static int	conn_who(const struct conn *, char *, size_t,
 static const char *
 		conn_describe(const struct conn *, struct log_fields *, char *,
 		    size_t, char *, size_t);
+
+/* The plain socket: conn_read_cb() reads, the bufferevent only writes. */
+static const struct conn_xprt conn_plain = {
+	"tcp", conn_plain_start_reading, conn_plain_stop_reading, NULL,
+	NULL, conn_event_cb
+};
 
 /*
  * Take over an accepted, non-blocking socket.  The descriptor is owned from
@@ -92,6 +108,7 @@ conn_new(struct worker *w, const struct handoff *h)
 	c->worker = w;
 	c->fd = h->fd;
 	c->listener = h->from;
+	c->xprt = &conn_plain;
 	c->state = CONN_ECHOING;
 	c->hold = CONN_READING;
 	if (h->salen > 0 && (size_t)h->salen <= sizeof c->peer)
@@ -106,8 +123,13 @@ conn_new(struct worker *w, const struct handoff *h)
 		why = "cannot await its PROXY header";
 		if (handshake_start(c) == -1)
 			goto fail;
+	} else if (h->from->options & ADDR_OPT_TLS) {
+		why = "cannot start TLS";
+		if (conn_tls_start(c) == -1)
+			goto fail;
 	}
-	if (conn_start_reading(c) == -1)
+	/* The PROXY stage's reading, or the echo's; TLS reads by itself. */
+	if (c->xprt == &conn_plain && conn_start_reading(c) == -1)
 		goto fail;
 
 	c->host = h->host;	/* from here on, conn_close() gives it back */
@@ -118,7 +140,7 @@ conn_new(struct worker *w, const struct handoff *h)
 	stats_add(&w->stats.accepted, 1);
 	if (h->ss.ss_family == AF_UNIX)
 		stats_add(&w->stats.accepted_unix, 1);
-	if (c->hs == NULL)
+	if (c->state != CONN_HANDSHAKING)
 		conn_log_connected(c, NULL, NULL);
 	return (c);
 
@@ -127,9 +149,16 @@ fail:
 		log_error("cannot accept %s: %s%s", addr_format((const struct
 		    sockaddr *)&h->ss, peer, sizeof peer), why,
 		    log_flood_note(held, note, sizeof note));
-	if (c != NULL)
-		handshake_free(c);
-	evutil_closesocket(h->fd);
+	if (c == NULL) {
+		evutil_closesocket(h->fd);
+		return (NULL);
+	}
+	handshake_free(c);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* closes the socket */
+	else
+		evutil_closesocket(h->fd);
+	conn_tls_free(c);
 	free(c);
 	return (NULL);
 }
@@ -139,6 +168,8 @@ int
 conn_begin(struct conn *c)
 {
 	event_del(&c->ev_read);
+	if (c->listener->options & ADDR_OPT_TLS)
+		return (conn_tls_start(c));	/* the echo begins after it */
 	c->state = CONN_ECHOING;
 	if (event_assign(&c->ev_read, c->worker->base, c->fd,
 	    EV_READ | EV_PERSIST, conn_read_cb, c) == -1)
@@ -198,7 +229,8 @@ conn_acked(const struct conn *c)
 	struct net_progress	 p;
 	uint64_t		 written = c->bytes_in - conn_pending(c);
 
-	if (net_progress(c->fd, &p) == -1)
+	/* The kernel counts ciphertext: no measure of TLS's plaintext. */
+	if (c->tls != NULL || net_progress(c->fd, &p) == -1)
 		return (written);
 	return (p.acked < written ? p.acked : written);
 }
@@ -239,6 +271,7 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_del(&c->ev_read);
+	conn_tls_free(c);	/* first: it may say close_notify */
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);	/* closes the socket */
 	else
@@ -276,13 +309,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n > 0)
 		return;
 	if (n == 0) {
-		if (c->state == CONN_LINGERING) {
-			conn_close(c, STATS_END_SHUTDOWN, "server shutdown");
-			return;
-		}
-		/* Half-close: the client has sent all; finish the echo. */
-		c->client_eof = 1;
-		conn_finish(c);
+		conn_eof(c);
 		return;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -412,14 +439,85 @@ conn_queue(struct conn *c)
 		return (bufferevent_get_output(c->bev));
 	bev = bufferevent_socket_new(c->worker->base,
 	    c->fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		return (NULL);
-	bufferevent_setcb(bev, NULL, NULL, conn_event_cb, c);
-	c->bev = bev;		/* from here on, freeing it closes the socket */
-	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_sent_cb,
-	    c->worker) == NULL)
+	if (bev == NULL || conn_set_bev(c, bev) == -1)
 		return (NULL);
 	return (bufferevent_get_output(bev));
+}
+
+/*
+ * bev owns c's socket from now on, and c's output queue: count what it
+ * sends.  0, or -1 (bev is c's all the same, freed with it).
+ */
+int
+conn_set_bev(struct conn *c, struct bufferevent *bev)
+{
+	c->bev = bev;
+	conn_setcb(c, NULL);
+	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_sent_cb,
+	    c->worker) == NULL)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The transport read in (TLS's plaintext): echo it all, moving its
+ * chains to the output queue, and read again only within the budget and
+ * below --max-queue.  Lingering after our shutdown, input is dropped.
+ */
+void
+conn_take(struct conn *c, struct evbuffer *in)
+{
+	struct worker		*w = c->worker;
+	struct evbuffer_iovec	 v[4];
+	struct evbuffer_ptr	 at;
+	size_t			 len = evbuffer_get_length(in);
+	int			 i, n;
+
+	conn_unpromise(c);
+	if (len == 0)
+		return;
+	idle_touch(&w->idle, &c->idle);
+	if (c->state != CONN_ECHOING) {
+		evbuffer_drain(in, len);
+		return;
+	}
+	if (w->cfg->uppercase && evbuffer_ptr_set(in, &at, 0,
+	    EVBUFFER_PTR_SET) == 0) {
+		/* In place: the chains are ours, written by SSL_read(). */
+		while ((n = evbuffer_peek(in, -1, &at, v, 4)) > 0) {
+			for (i = 0; i < n && i < 4; i++) {
+				transform_upper(v[i].iov_base, v[i].iov_len);
+				evbuffer_ptr_set(in, &at, v[i].iov_len,
+				    EVBUFFER_PTR_ADD);
+			}
+			if (n <= 4)
+				break;
+		}
+	}
+	if (evbuffer_add_buffer(bufferevent_get_output(c->bev), in) == -1) {
+		conn_close(c, STATS_END_ERROR, "out of memory");
+		return;
+	}
+	conn_echoed(c, len);
+	if (c->hold == CONN_READING && budget_room(&w->account,
+	    conn_pending(c), CONN_READ_MAX, w->read_cost) == 0)
+		conn_hold_room(c);
+}
+
+/*
+ * The client's EOF (or TLS close_notify): finish the echo; or, lingering
+ * after our own shutdown, close.
+ */
+void
+conn_eof(struct conn *c)
+{
+	if (c->state == CONN_LINGERING) {
+		conn_close(c, STATS_END_SHUTDOWN, "server shutdown");
+		return;
+	}
+	/* Half-close: the client has sent all; finish the echo. */
+	c->client_eof = 1;
+	conn_finish(c);
 }
 
 /* The bufferevent handed queued echo to the kernel: count it. */
@@ -486,9 +584,9 @@ conn_hold_queue(struct conn *c)
 {
 	stats_add(&c->worker->stats.pauses, 1);
 	c->hold = CONN_HELD_QUEUE;
-	event_del(&c->ev_read);
+	conn_stop_reading(c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->worker->queue_low, 0);
-	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
+	conn_setcb(c, conn_write_cb);
 	if (log_enabled(LOGLV_DEBUG)) {
 		char peer[CONN_PEER_STRLEN];
 
@@ -507,7 +605,7 @@ conn_hold_room(struct conn *c)
 	struct worker	*w = c->worker;
 
 	stats_add(&w->stats.memory_waits, 1);
-	event_del(&c->ev_read);
+	conn_stop_reading(c);
 	c->hold = CONN_HELD_ROOM;
 	TAILQ_INSERT_TAIL(&w->waiting, c, wait_entry);
 	if (log_enabled(LOGLV_DEBUG)) {
@@ -543,7 +641,7 @@ conn_unhold(struct conn *c)
 		TAILQ_REMOVE(&c->worker->waiting, c, wait_entry);
 	else if (c->hold == CONN_HELD_QUEUE) {
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-		bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+		conn_setcb(c, NULL);
 	}
 	c->hold = CONN_READING;
 }
@@ -593,26 +691,36 @@ conn_finish(struct conn *c)
 	conn_unhold(c);
 	conn_unpromise(c);
 	c->state = CONN_FLUSHING;
-	event_del(&c->ev_read);
+	conn_stop_reading(c);
 	if (conn_pending(c) == 0) {
 		conn_flushed(c);
 		return;
 	}
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
+	conn_setcb(c, conn_write_cb);
 }
 
 /*
- * Everything queued has been handed to the kernel.  After the client's EOF
- * we can close: its input is empty, so the close sends FIN and the kernel
- * still delivers what it holds.  On our own shutdown the client may still
- * be sending, and closing with unread input would reset the connection and
+ * Everything queued has been handed to the kernel, and the transport has
+ * ended its stream (TLS: close_notify).  After the client's EOF we can
+ * close: its input is empty, so the close sends FIN and the kernel still
+ * delivers what it holds.  On our own shutdown the client may still be
+ * sending, and closing with unread input would reset the connection and
  * destroy the echo still in flight; so send FIN, then read and discard
  * until the client closes (bounded by --drain-timeout).
  */
-static void
+void
 conn_flushed(struct conn *c)
 {
+	const char	*why;
+	int		 r;
+
+	if (c->xprt->end_stream != NULL &&
+	    (r = c->xprt->end_stream(c, &why)) != 1) {
+		if (r == -1)
+			conn_close(c, STATS_END_ERROR, why);
+		return;
+	}
 	if (c->client_eof) {
 		conn_close(c, STATS_END_CLIENT, "closed by client");
 		return;
@@ -623,7 +731,7 @@ conn_flushed(struct conn *c)
 	}
 	c->state = CONN_LINGERING;
 	if (c->bev != NULL)
-		bufferevent_setcb(c->bev, NULL, NULL, conn_event_cb, c);
+		conn_setcb(c, NULL);
 	if (conn_start_reading(c) == -1)
 		conn_close(c, STATS_END_ERROR, "cannot read after shutdown");
 }
@@ -631,7 +739,9 @@ conn_flushed(struct conn *c)
 /*
  * For the idle sweep: how far the client has taken c's echo.  The kernel
  * counts what it acknowledged; where it cannot say, what was handed to
- * the kernel stands in, and only the queue counts as in flight.
+ * the kernel stands in, and only the queue counts as in flight.  Either
+ * way a connection is compared with itself only: over TLS the kernel
+ * counts ciphertext, the fallback plaintext, never one against the other.
  */
 void
 conn_idle_sample(struct idle_entry *e, struct idle_sample *s, void *arg)
@@ -660,11 +770,38 @@ conn_idle_expire(struct idle_entry *e, void *arg)
 	    STATS_END_IDLE, "idle timeout");
 }
 
-/* Arm the read event; the idle timeout needs no timer of its own. */
+/* Read from the client, by its transport's means. */
 static int
 conn_start_reading(struct conn *c)
 {
+	return (c->xprt->start_reading(c));
+}
+
+static void
+conn_stop_reading(struct conn *c)
+{
+	c->xprt->stop_reading(c);
+}
+
+/* The bufferevent's callbacks: the transport's, and write_cb. */
+static void
+conn_setcb(struct conn *c, void (*write_cb)(struct bufferevent *, void *))
+{
+	bufferevent_setcb(c->bev, c->xprt->read_cb, write_cb,
+	    c->xprt->event_cb, c);
+}
+
+/* Arm the read event; the idle timeout needs no timer of its own. */
+static int
+conn_plain_start_reading(struct conn *c)
+{
 	return (event_add(&c->ev_read, NULL));
+}
+
+static void
+conn_plain_stop_reading(struct conn *c)
+{
+	event_del(&c->ev_read);
 }
 
 /*
@@ -682,7 +819,7 @@ conn_who(const struct conn *c, char *buf, size_t len,
 		snprintf(buf, len, "(unknown peer)");
 		return (0);
 	}
-	if (c->peer.sa.sa_family != AF_UNIX || c->proxied) {
+	if (c->peer.sa.sa_family != AF_UNIX || CONN_PEER_PROXIED(c)) {
 		addr_format(&c->peer.sa, buf, len);
 		return (0);
 	}

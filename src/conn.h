@@ -26,11 +26,20 @@
  */
 #define CONN_READ_MAX	(65536 - 256)
 
+/* In struct conn's proxied: the PROXY header named no client. */
+#define CONN_PROXY_LOCAL	0x80
+/* Its peer is the client a PROXY header named, not the socket's. */
+#define CONN_PEER_PROXIED(c)	((c)->proxied != 0 && \
+				    !((c)->proxied & CONN_PROXY_LOCAL))
+
 /* A client's name in log lines: an address, or a Unix-domain socket's
    path and " pid N uid N". */
 #define CONN_PEER_STRLEN	(ADDR_STRLEN + 48)
 
 struct bufferevent;
+struct conn;
+struct conn_tls;
+struct evbuffer;
 struct handoff;
 struct handshake;
 struct hostcap_entry;
@@ -51,6 +60,23 @@ enum conn_hold {
 	CONN_HELD_ROOM		/* the memory budget has no room for a read */
 };
 
+/*
+ * How a connection's bytes move once its echo begins: the plain socket,
+ * read by conn.c itself, or TLS (conn_tls.c), read by an OpenSSL
+ * bufferevent that hands plaintext to conn_take().  The echo's state
+ * machine calls these and never asks which one it has.
+ */
+struct conn_xprt {
+	const char	*name;		/* "tcp" or "tls" */
+	int		(*start_reading)(struct conn *);
+	void		(*stop_reading)(struct conn *);
+	/* End our stream before FIN: 1 done, 0 under way (it calls
+	   conn_flushed() again), -1 failed, with why. */
+	int		(*end_stream)(struct conn *, const char **);
+	void		(*read_cb)(struct bufferevent *, void *);
+	void		(*event_cb)(struct bufferevent *, short, void *);
+};
+
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;		/* in worker->conns */
 	TAILQ_ENTRY(conn)	 wait_entry;	/* in worker->waiting */
@@ -63,6 +89,8 @@ struct conn {
 	struct idle_entry	 idle;		/* its place for -t */
 	struct handshake	*hs;		/* until the echo begins, on
 						   listeners with a stage */
+	const struct conn_xprt	*xprt;		/* its transport */
+	struct conn_tls		*tls;		/* on ",tls" listeners */
 	uint64_t		 bytes_in;	/* read from the client */
 	uint64_t		 opened_ms;	/* for the duration logged */
 	evutil_socket_t		 fd;		/* the socket */
@@ -70,8 +98,9 @@ struct conn {
 	uint8_t			 state;		/* enum conn_state */
 	uint8_t			 hold;		/* enum conn_hold */
 	uint8_t			 client_eof;	/* client shut down its side */
-	uint8_t			 proxied;	/* peer is as a PROXY header
-						   names it, not the socket's */
+	uint8_t			 proxied;	/* PROXY header taken: its
+						   version, | CONN_PROXY_LOCAL
+						   if it named no client */
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
@@ -93,5 +122,9 @@ void		 conn_try_resume(struct conn *);
 void		 conn_idle_sample(struct idle_entry *, struct idle_sample *,
 		    void *);
 void		 conn_idle_expire(struct idle_entry *, void *);
+int		 conn_set_bev(struct conn *, struct bufferevent *);
+void		 conn_take(struct conn *, struct evbuffer *);
+void		 conn_eof(struct conn *);
+void		 conn_flushed(struct conn *);
 
 #endif /* EVECHO_CONN_H */

@@ -221,12 +221,14 @@ handshake_done(struct conn *c, const struct proxy_header *hdr)
 		len = sizeof(struct sockaddr_un);
 		break;
 	}
-	if (len > 0 && len <= sizeof c->peer) {
+	if (len > 0 && len <= sizeof c->peer)
 		memcpy(&c->peer, &hdr->src, len);
-		c->proxied = 1;
-	}
 	handshake_free(c);
-	conn_log_connected(c, via, proto);
+	c->proxied = (uint8_t)(hdr->version | (hdr->local ?
+	    CONN_PROXY_LOCAL : 0));
+	/* On a ",tls" listener, the line waits for the TLS handshake. */
+	if (!(c->listener->options & ADDR_OPT_TLS))
+		conn_log_connected(c, via, proto);
 	if (conn_begin(c) == -1)
 		conn_close(c, STATS_END_ERROR, "cannot start reading");
 }

@@ -22,6 +22,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "server.h"
+#include "tls.h"
 
 static int	start_log(const struct config *, char *, size_t);
 
@@ -49,6 +50,11 @@ main(int argc, char **argv)
 	case CONFIG_VERSION:
 		printf("evecho %s (libevent %s)\n", PACKAGE_VERSION,
 		    event_get_version());
+#ifdef HAVE_OPENSSL
+		printf("TLS: %s\n", tls_library_version());
+#else
+		printf("TLS: not built in\n");
+#endif
 		config_free(&cfg);
 		return (fflush(stdout) == 0 ? EX_OK : EX_IOERR);
 	case CONFIG_RUN:

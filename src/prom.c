@@ -94,6 +94,14 @@ prom_render(struct evbuffer *out, const struct prom_build *b,
 		    "{reason=\"%s\"} %llu\n", stats_udp_refusal_name(
 		    (enum stats_udp_refusal)i),
 		    (unsigned long long)stats_get(&s->udp_refused[i])) < 0;
+	rc |= prom_family(out, "evecho_tls_handshakes_total", "counter",
+	    "TLS handshakes on ,tls listeners, by result; failed ones were "
+	    "bad, or not done within --handshake-timeout.");
+	rc |= evbuffer_add_printf(out, "evecho_tls_handshakes_total"
+	    "{result=\"done\"} %llu\nevecho_tls_handshakes_total"
+	    "{result=\"failed\"} %llu\n",
+	    (unsigned long long)stats_get(&s->tls_handshakes),
+	    (unsigned long long)stats_get(&s->tls_failures)) < 0;
 	rc |= prom_uint(out, "evecho_accept_errors_total", "counter",
 	    "accept(2) failures, each followed by a pause in accepting.",
 	    r->accept_errors);

@@ -39,6 +39,7 @@
 #include "server.h"
 #include "stats.h"
 #include "systemd.h"
+#include "tls.h"
 #include "udp.h"
 #include "worker.h"
 
@@ -77,6 +78,10 @@ struct server {
 	struct event		*notify_timer;	/* STATUS= to systemd */
 	char			 notify_status[64];	/* last STATUS= sent */
 	int			 notify_warned;	/* a notification failed */
+#ifdef HAVE_OPENSSL
+	struct tls_store	 tls;		/* --tls-cert, --tls-key */
+	int			 tls_ready;
+#endif
 };
 
 static int	server_new_workers(struct server *, char *, size_t);
@@ -103,6 +108,8 @@ static int	server_adopt(struct server *, size_t *, char *, size_t);
 static int	server_notify_ready(struct server *, char *, size_t);
 static void	server_notify(struct server *, const char *);
 static void	server_notify_cb(evutil_socket_t, short, void *);
+static int	server_open_tls(struct server *, char *, size_t);
+static void	server_reload_tls(struct server *);
 
 /*
  * Build the whole service from cfg: event loop, listeners, workers,
@@ -145,6 +152,9 @@ server_open(struct server **out, const struct config *cfg, char *err,
 		goto fail;
 	}
 	srv->budget_ready = 1;
+	/* Before listening, and as root: the key may be root's alone. */
+	if ((status = server_open_tls(srv, err, errlen)) != EX_OK)
+		goto fail;
 	if ((srv->base = backend_new_base(cfg->backend, &status, err,
 	    errlen)) == NULL)
 		goto fail;
@@ -284,6 +294,10 @@ server_free(struct server *srv)
 	free(srv->workers);
 	if (srv->budget_ready)
 		budget_free(&srv->group.budget);
+#ifdef HAVE_OPENSSL
+	if (srv->tls_ready)
+		tls_store_free(&srv->tls);
+#endif
 	free(srv);
 }
 
@@ -640,7 +654,10 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* SIGHUP: reopen the log file, which logrotate may have moved. */
+/*
+ * SIGHUP: reopen the log file, which logrotate may have moved, and load
+ * the TLS certificate and key again.
+ */
 static void
 server_sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -648,6 +665,7 @@ server_sighup_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	server_reload_tls(srv);
 	if (srv->cfg->log_file == NULL)
 		return;
 	log_reopen();
@@ -799,4 +817,56 @@ server_notify_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	server_notify(arg, NULL);
+}
+
+/*
+ * The TLS context of ",tls" listeners, if there are any (config.c saw to
+ * it that there are files exactly then).  EX_OK, or the status for the
+ * files' fault: EX_NOINPUT, EX_DATAERR.
+ */
+static int
+server_open_tls(struct server *srv, char *err, size_t errlen)
+{
+#ifdef HAVE_OPENSSL
+	int	 status;
+
+	if (srv->cfg->tls_cert == NULL)
+		return (EX_OK);
+	if ((status = tls_store_init(&srv->tls, srv->cfg->tls_cert,
+	    srv->cfg->tls_key, err, errlen)) != EX_OK)
+		return (status);
+	srv->tls_ready = 1;
+	srv->group.tls = &srv->tls;
+#else
+	(void)srv;
+	(void)err;
+	(void)errlen;
+#endif
+	return (EX_OK);
+}
+
+/*
+ * SIGHUP: new TLS connections take the files as they are now, if they
+ * load; if not, the old certificate goes on serving, and the log says
+ * why.  Connections already open keep theirs.  After --user (and
+ * --chroot), the files are read as that user (inside the chroot).
+ */
+static void
+server_reload_tls(struct server *srv)
+{
+#ifdef HAVE_OPENSSL
+	char	 err[512];
+
+	if (!srv->tls_ready)
+		return;
+	if (tls_store_reload(&srv->tls, err, sizeof err) == -1) {
+		log_error("SIGHUP: %s; still serving the certificate loaded "
+		    "before", err);
+		return;
+	}
+	log_msg(LOGLV_INFO, "SIGHUP: reloaded TLS certificate %s and key %s",
+	    srv->cfg->tls_cert, srv->cfg->tls_key);
+#else
+	(void)srv;
+#endif
 }

@@ -81,6 +81,8 @@ stats_sum(struct stats *sum, const struct stats *s)
 	stats_add(&sum->udp_bytes_out, stats_get(&s->udp_bytes_out));
 	for (i = 0; i < STATS_UDP_REFUSAL_N; i++)
 		stats_add(&sum->udp_refused[i], stats_get(&s->udp_refused[i]));
+	stats_add(&sum->tls_handshakes, stats_get(&s->tls_handshakes));
+	stats_add(&sum->tls_failures, stats_get(&s->tls_failures));
 }
 
 /* The acceptor's counts, zero. */
@@ -139,9 +141,9 @@ stats_read_accept(struct stats_report *r, struct stats_accept *a,
  * 0 shutdown; 2 refused per host; 1200 B in, 1200 B out, 1200 B acked;
  * 0 pauses, 0 memory waits; memory 224 of 5.9G; 0 pauses at --max-conns
  * (0.000 s); 0 accept errors; 0 log lines lost; PROXY headers 0 v1, 0 v2,
- * 0 local; 0 accepted over Unix-domain sockets; UDP 5 in, 4 out, 320 B
- * in, 256 B out, refused 1 guarded, 0 rate_limited, 0 truncated,
- * 0 send_failed"
+ * 0 local; TLS handshakes 0 done, 0 failed; 0 accepted over
+ * Unix-domain sockets; UDP 5 in, 4 out, 320 B in, 256 B out, refused
+ * 1 guarded, 0 rate_limited, 0 truncated, 0 send_failed"
  */
 void
 stats_log(const struct stats_report *r)
@@ -163,10 +165,10 @@ stats_log(const struct stats_report *r)
 	    "refused per host; %llu B in, %llu B out, %llu B acked; %llu "
 	    "pauses, %llu memory waits; memory %s of %s; %llu pauses at "
 	    "--max-conns (%llu.%03llu s); %llu accept errors; %llu log "
-	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local; %llu "
-	    "accepted over Unix-domain sockets; UDP %llu in, %llu out, %llu B "
-	    "in, %llu B out, refused %llu %s, %llu %s, %llu %s, %llu %s",
-	    r->open,
+	    "lines lost; PROXY headers %llu v1, %llu v2, %llu local; TLS "
+	    "handshakes %llu done, %llu failed; %llu accepted over "
+	    "Unix-domain sockets; UDP %llu in, %llu out, %llu B in, %llu B "
+	    "out, refused %llu %s, %llu %s, %llu %s, %llu %s", r->open,
 	    (unsigned long long)stats_get(&r->sum.accepted), ended,
 	    (unsigned long long)r->refused_per_host,
 	    (unsigned long long)stats_get(&r->sum.bytes_in),
@@ -184,6 +186,8 @@ stats_log(const struct stats_report *r)
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[0]),
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[1]),
 	    (unsigned long long)stats_get(&r->sum.proxy_headers[2]),
+	    (unsigned long long)stats_get(&r->sum.tls_handshakes),
+	    (unsigned long long)stats_get(&r->sum.tls_failures),
 	    (unsigned long long)stats_get(&r->sum.accepted_unix),
 	    (unsigned long long)stats_get(&r->sum.udp_in),
 	    (unsigned long long)stats_get(&r->sum.udp_out),

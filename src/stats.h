@@ -43,6 +43,8 @@ struct stats {
 	_Atomic uint64_t	 udp_bytes_in;	/* their payload bytes */
 	_Atomic uint64_t	 udp_bytes_out;
 	_Atomic uint64_t	 udp_refused[4];	/* enum stats_udp_refusal */
+	_Atomic uint64_t	 tls_handshakes;	/* TLS handshakes done */
+	_Atomic uint64_t	 tls_failures;	/* failed, or too late */
 };
 
 /* Why a datagram got no echo, for udp_refused[]. */

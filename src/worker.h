@@ -29,6 +29,7 @@
 struct config;
 struct conn;
 struct event_base;
+struct tls_store;
 struct udp_worker;
 
 TAILQ_HEAD(conn_list, conn);
@@ -49,6 +50,7 @@ struct worker_group {
 	atomic_uint		 cut_conns;	/* closed by CLOSE_ALL */
 	atomic_ullong		 cut_bytes;	/* their echo not sent */
 	struct budget		 budget;	/* --max-memory */
+	struct tls_store	*tls;		/* ",tls" listeners; or NULL */
 	void			(*slot_freed)(void *);	/* at the limit */
 	void			(*worker_done)(void *);
 	void			(*worker_failed)(void *);

@@ -1000,6 +1000,73 @@ START_TEST(test_udp_loss_and_corruption)
 }
 END_TEST
 
+/*
+ * --tls: pingpong and churn (a handshake per message) against a ",tls"
+ * evecho, every byte checked; --tls verifies, so a self-signed
+ * certificate is a connect error; the two flags do not go together.
+ */
+START_TEST(test_tls)
+{
+#ifdef HAVE_OPENSSL
+	char		 dir[] = "/tmp/evecho-bench-tls-XXXXXX";
+	char		 cmd[512], cert[64], key[64];
+	const char	*server[] = { "-v", "-l", "127.0.0.1:0,tls",
+	    "--tls-cert", cert, "--tls-key", key, NULL };
+	const char	*pp[] = { "pingpong", "-c", "2", "--duration", "1",
+	    "--warmup", "0", "--json", "--tls-no-verify", NULL, NULL };
+	const char	*churn[] = { "churn", "-c", "2", "--duration", "1",
+	    "--warmup", "0", "--json", "--tls-no-verify", NULL, NULL };
+	const char	*verify[] = { "-c", "1", "--duration", "1",
+	    "--warmup", "0", "--tls", NULL, NULL };
+	const char	*both[] = { "--tls", "--tls-no-verify", "7", NULL };
+	struct evecho	 e;
+	struct outcome	 r;
+	int		 conns;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -keyout %s -out %s -days 2 "
+	    "-subj /CN=localhost >/dev/null 2>&1", key, cert);
+	ck_assert_int_eq(system(cmd), 0);
+	evecho_must_start(&e, server);
+
+	pp[9] = target_of(&e);
+	run_bench(pp, &r);
+	assert_clean(&r, "pingpong");
+	ck_assert_int_ge(evecho_wait_log_count(&e, "connected, TLSv1.3 (",
+	    2, 10000), 2);
+
+	churn[9] = target_of(&e);
+	run_bench(churn, &r);
+	assert_clean(&r, "churn");
+	conns = evecho_wait_log_count(&e, "connected, TLSv1.3 (",
+	    (int)json_num(&r, "messages") + 2, 10000);
+	ck_assert_msg(conns >= json_num(&r, "messages") + 2, "evecho saw %d "
+	    "TLS connections for %.0f messages", conns,
+	    json_num(&r, "messages"));
+	ck_assert_int_eq(evecho_log_count(&e, "warning: "), 1);	/* root */
+
+	verify[7] = target_of(&e);
+	run_bench(verify, &r);
+	ck_assert_msg(r.status == 1, "exit %d; stderr:\n%s", r.status,
+	    r.err);
+	ck_assert_msg(strstr(r.err, "TLS handshake with ") != NULL &&
+	    strstr(r.err, "certificate not trusted: self-signed "
+	    "certificate") != NULL, "stderr:\n%s", r.err);
+	evecho_stop(&e);
+
+	run_bench(both, &r);
+	ck_assert_int_eq(r.status, 64);
+	ck_assert_msg(strstr(r.err, "--tls and --tls-no-verify cannot be "
+	    "used together") != NULL, "stderr:\n%s", r.err);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+#endif
+}
+END_TEST
+
 static Suite *
 bench_suite(void)
 {
@@ -1032,6 +1099,7 @@ bench_suite(void)
 	harness_add_test(tc, test_unix_proxy);
 	harness_add_test(tc, test_udp);
 	harness_add_test(tc, test_udp_loss_and_corruption);
+	harness_add_test(tc, test_tls);
 	suite_add_tcase(s, tc);
 	return (s);
 }

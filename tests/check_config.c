@@ -831,6 +831,34 @@ static const struct error_case {
 					"--log-file e.log must be an absolute "
 					    "path with --daemon, which changes "
 					    "directory to /" },
+	/* --tls-cert, --tls-key and ,tls listeners. */
+	{ { "--tls-cert", "c.pem", "--tls-key", "k.pem" },
+					"--tls-cert is for TLS listeners: add "
+					    ",tls to a -l address" },
+	{ { "-l", ":1", "--tls-key", "k.pem" },
+					"--tls-key is for TLS listeners: add "
+					    ",tls to a -l address" },
+	{ { "--tls-key=" },		"--tls-key needs a path" },
+#ifdef HAVE_OPENSSL
+	{ { "-l", ":7443,tls" },	"a ,tls listen address needs "
+					    "--tls-cert and --tls-key" },
+	{ { "-l", ":7443,tls", "--tls-key", "k.pem" },
+					"a ,tls listen address needs "
+					    "--tls-cert too" },
+	{ { "-l", ":7443,tls,proxy", "--tls-cert", "c.pem" },
+					"a ,tls listen address needs "
+					    "--tls-key too" },
+	{ { "-l", ":7443,tls", "--tls-cert=c.pem", "--tls-key=/k.pem",
+	    "--daemon" },		"--tls-cert c.pem must be an absolute "
+					    "path with --daemon, which changes "
+					    "directory to /" },
+#else
+	{ { "-l", ":7443,tls", "--tls-cert=c.pem", "--tls-key=k.pem" },
+					"a ,tls listen address needs TLS, "
+					    "and this evecho is built without "
+					    "it (configure --without-openssl, "
+					    "or OpenSSL was not found)" },
+#endif
 	{ { "foo" },			OPERAND_ERR("foo") },
 	{ { "-U", "foo", "-v" },	OPERAND_ERR("foo") },
 	{ { "--", "-v" },		OPERAND_ERR("-v") },

@@ -7,7 +7,7 @@
  * what the user typed, and leaves nothing to free; otherwise every field
  * is within the range its flag allows, RUN has at least one listen
  * address, and each address formats back to text that parses to the same
- * address.  The same arguments parse the same way again after a parse
+ * address; TLS files come exactly with ,tls listeners.  The same arguments parse the same way again after a parse
  * that left getopt_long in the middle of a cluster (config_parse() resets
  * it), the argument strings come back unchanged, and config_free() leaves
  * nothing behind (LeakSanitizer).
@@ -261,6 +261,23 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	    *cfg->pidfile == '/');
 	FUZZ_CHECK(!cfg->daemon || cfg->log_file == NULL ||
 	    *cfg->log_file == '/');
+	/* TLS files come with a ,tls listener, both of them, never apart
+	   (HELP and VERSION skip that rule); absolute with --daemon. */
+	FUZZ_CHECK(cfg->tls_cert == NULL || *cfg->tls_cert != '\0');
+	FUZZ_CHECK(cfg->tls_key == NULL || *cfg->tls_key != '\0');
+	if (action == CONFIG_RUN) {
+		int tls = 0;
+
+		for (i = 0; i < cfg->nlisten; i++)
+			tls |= (cfg->listen[i].options & ADDR_OPT_TLS) != 0;
+#ifndef HAVE_OPENSSL
+		FUZZ_CHECK(!tls);
+#endif
+		FUZZ_CHECK(tls ? cfg->tls_cert != NULL && cfg->tls_key != NULL :
+		    cfg->tls_cert == NULL && cfg->tls_key == NULL);
+		FUZZ_CHECK(!cfg->daemon || !tls || (*cfg->tls_cert == '/' &&
+		    *cfg->tls_key == '/'));
+	}
 
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct addr_spec *spec = &cfg->listen[i];
