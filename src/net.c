@@ -26,6 +26,10 @@
 #include "addr.h"
 #include "net.h"
 
+static int	net_open_spec(const struct addr_spec *, int, unsigned,
+		    net_take_fn, void *, char *, size_t);
+static int	net_same_port(int, struct sockaddr_storage *);
+
 /*
  * Listen on every address spec resolves to, handing each socket to take(),
  * which owns it from then on.  For the wildcard, a family the system does
@@ -36,10 +40,27 @@ int
 net_listen_spec(const struct addr_spec *spec, int backlog,
     net_take_fn take, void *arg, char *err, size_t errlen)
 {
+	return (net_open_spec(spec, backlog, 1, take, arg, err, errlen));
+}
+
+/*
+ * Open n sockets for every address spec resolves to, stream or datagram
+ * as its kind says, and hand each to take(): n of one address in a row,
+ * the first of them deciding the port when spec asks for port 0.  With
+ * n > 1 they share the address by SO_REUSEPORT (datagram sockets only).
+ */
+static int
+net_open_spec(const struct addr_spec *spec, int backlog, unsigned n,
+    net_take_fn take, void *arg, char *err, size_t errlen)
+{
 	struct evutil_addrinfo	*res, *ai, *prev;
+	struct sockaddr_storage	 ss;
+	const char		*kind = spec->kind == ADDR_UDP ? "udp:" : "";
 	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
 	char			 why[256];
 	size_t			 opened = 0;
+	socklen_t		 sslen;
+	unsigned		 i;
 	int			 fd, status = EX_OK;
 
 	switch (addr_resolve(spec, &res, err, errlen)) {
@@ -62,24 +83,40 @@ net_listen_spec(const struct addr_spec *spec, int backlog,
 		}
 		if (prev != ai)
 			continue;
-
 		addr_format(ai->ai_addr, what, sizeof what);
-		fd = net_listen(ai->ai_addr, (socklen_t)ai->ai_addrlen,
-		    backlog, why, sizeof why);
-		if (fd == -1) {
-			if (errno == EAFNOSUPPORT && spec->host[0] == '\0')
-				continue;
-			status = (errno == EACCES || errno == EPERM) ?
-			    EX_NOPERM : EX_OSERR;
-			snprintf(err, errlen, "cannot listen on %s: %s", what,
-			    why);
-			goto done;
+		sslen = (socklen_t)ai->ai_addrlen;
+		if (sslen > sizeof ss)
+			sslen = sizeof ss;
+		memcpy(&ss, ai->ai_addr, sslen);
+		for (i = 0; i < n; i++) {
+			fd = spec->kind == ADDR_UDP ?
+			    net_udp_bind((struct sockaddr *)&ss, sslen, n > 1,
+			    why, sizeof why) : net_listen((struct sockaddr *)&ss,
+			    sslen, backlog, why, sizeof why);
+			if (fd == -1) {
+				if (i == 0 && errno == EAFNOSUPPORT &&
+				    spec->host[0] == '\0')
+					break;
+				status = (errno == EACCES || errno == EPERM) ?
+				    EX_NOPERM : EX_OSERR;
+				snprintf(err, errlen, "cannot listen on %s%s: %s",
+				    kind, what, why);
+				goto done;
+			}
+			/* Port 0: the others join the port the first got. */
+			if (i == 0 && n > 1 && net_same_port(fd, &ss) == -1) {
+				snprintf(err, errlen, "getsockname: %s",
+				    strerror(errno));
+				close(fd);
+				status = EX_OSERR;
+				goto done;
+			}
+			if (take(fd, arg, err, errlen) == -1) {
+				status = EX_OSERR;
+				goto done;
+			}
+			opened++;
 		}
-		if (take(fd, arg, err, errlen) == -1) {
-			status = EX_OSERR;
-			goto done;
-		}
-		opened++;
 	}
 	if (opened == 0) {
 		addr_spec_format(spec, what, sizeof what);
@@ -90,6 +127,23 @@ net_listen_spec(const struct addr_spec *spec, int backlog,
 done:
 	evutil_freeaddrinfo(res);
 	return (status);
+}
+
+/* Give ss the port fd is bound to: 0, or -1 with errno set. */
+static int
+net_same_port(int fd, struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage	 got;
+
+	if (net_local_addr(fd, &got) == -1)
+		return (-1);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port =
+		    ((struct sockaddr_in *)&got)->sin_port;
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port =
+		    ((struct sockaddr_in6 *)&got)->sin6_port;
+	return (0);
 }
 
 /*
@@ -201,86 +255,7 @@ int
 net_udp_spec(const struct addr_spec *spec, unsigned n, net_take_fn take,
     void *arg, char *err, size_t errlen)
 {
-	struct evutil_addrinfo	*res, *ai, *prev;
-	struct sockaddr_storage	 ss;
-	char			 what[ADDR_STRLEN + ADDR_HOST_MAX];
-	char			 why[256];
-	size_t			 opened = 0;
-	socklen_t		 sslen;
-	unsigned		 i;
-	int			 fd, status = EX_OK;
-
-	switch (addr_resolve(spec, &res, err, errlen)) {
-	case ADDR_OK:
-		break;
-	case ADDR_NOHOST:
-		return (EX_NOHOST);
-	case ADDR_TEMPFAIL:
-		return (EX_TEMPFAIL);
-	default:
-		return (EX_OSERR);
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		for (prev = res; prev != ai; prev = prev->ai_next) {
-			if (prev->ai_addrlen == ai->ai_addrlen &&
-			    memcmp(prev->ai_addr, ai->ai_addr,
-			    ai->ai_addrlen) == 0)
-				break;
-		}
-		if (prev != ai)
-			continue;
-		addr_format(ai->ai_addr, what, sizeof what);
-		sslen = (socklen_t)ai->ai_addrlen;
-		if (sslen > sizeof ss)
-			sslen = sizeof ss;
-		memcpy(&ss, ai->ai_addr, sslen);
-		for (i = 0; i < n; i++) {
-			fd = net_udp_bind((struct sockaddr *)&ss, sslen, n > 1,
-			    why, sizeof why);
-			if (fd == -1) {
-				if (i == 0 && errno == EAFNOSUPPORT &&
-				    spec->host[0] == '\0')
-					break;
-				status = (errno == EACCES || errno == EPERM) ?
-				    EX_NOPERM : EX_OSERR;
-				snprintf(err, errlen, "cannot listen on udp:%s: "
-				    "%s", what, why);
-				goto done;
-			}
-			/* Port 0: the others join the port the first got. */
-			if (i == 0 && n > 1) {
-				struct sockaddr_storage	 got;
-
-				if (net_local_addr(fd, &got) == -1) {
-					snprintf(err, errlen, "getsockname: %s",
-					    strerror(errno));
-					close(fd);
-					status = EX_OSERR;
-					goto done;
-				}
-				if (ss.ss_family == AF_INET)
-					((struct sockaddr_in *)&ss)->sin_port =
-					    ((struct sockaddr_in *)&got)->sin_port;
-				else if (ss.ss_family == AF_INET6)
-					((struct sockaddr_in6 *)&ss)->sin6_port =
-					    ((struct sockaddr_in6 *)&got)->sin6_port;
-			}
-			if (take(fd, arg, err, errlen) == -1) {
-				status = EX_OSERR;
-				goto done;
-			}
-			opened++;
-		}
-	}
-	if (opened == 0) {
-		addr_spec_format(spec, what, sizeof what);
-		snprintf(err, errlen, "cannot listen on %s: no usable address",
-		    what);
-		status = EX_OSERR;
-	}
-done:
-	evutil_freeaddrinfo(res);
-	return (status);
+	return (net_open_spec(spec, 0, n, take, arg, err, errlen));
 }
 
 /*

@@ -36,17 +36,6 @@ struct haproxy {
 	char	 env[4][160];
 };
 
-/* The local port of a connected socket: how the evechos name a client. */
-static unsigned
-local_port(int fd)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof sin;
-
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	return (ntohs(sin.sin_port));
-}
-
 /* A port free on 127.0.0.1 a moment ago. */
 static int
 free_port(void)
@@ -203,7 +192,7 @@ START_TEST(test_scale_out)
 			fd = tcp_connect("127.0.0.1", v == 0 ? h.port_v1 :
 			    h.port_v2);
 			ck_assert_int_ne(fd, -1);
-			ports[v][i] = local_port(fd);
+			ports[v][i] = tcp_local_port(fd);
 			echo_pattern(fd, ECHO_BYTES, (uint32_t)(v * 100 + i));
 			close(fd);
 		}

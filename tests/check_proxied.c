@@ -78,17 +78,6 @@ plain_port(const struct evecho *e)
 	return (atoi(strrchr(e->addrs[1], ':') + 1));
 }
 
-/* The local port of a connected socket, as evecho sees the client. */
-static unsigned
-local_port(int fd)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof sin;
-
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	return (ntohs(sin.sin_port));
-}
-
 /* Send all of data, then half-close: the echo must be exactly want. */
 static void
 expect_echo(int fd, const void *data, size_t len, const char *want)
@@ -134,7 +123,7 @@ START_TEST(test_v1_same_segment)
 	start_proxied(&e, NULL);
 	fd = tcp_connect("127.0.0.1", e.port);
 	snprintf(want, sizeof want, "192.0.2.1:5555 connected via "
-	    "127.0.0.1:%u, PROXY v1", local_port(fd));
+	    "127.0.0.1:%u, PROXY v1", tcp_local_port(fd));
 	expect_echo(fd, msg, sizeof msg - 1, "hello, proxied\n");
 	close(fd);
 	ck_assert_msg(evecho_wait_log(&e, want, WAIT_MS) == 0, "no '%s'",
@@ -186,7 +175,7 @@ START_TEST(test_v2_local_counted)
 	memcpy(hdr + 12, "\x20\x00\x00\x00", 4);	/* LOCAL, UNSPEC */
 	fd = tcp_connect("127.0.0.1", e.port);
 	snprintf(want, sizeof want, "127.0.0.1:%u connected via "
-	    "127.0.0.1:%u, PROXY v2 LOCAL", local_port(fd), local_port(fd));
+	    "127.0.0.1:%u, PROXY v2 LOCAL", tcp_local_port(fd), tcp_local_port(fd));
 	expect_echo(fd, hdr, 16, "");
 	close(fd);
 	ck_assert_msg(evecho_wait_log(&e, want, WAIT_MS) == 0, "no '%s'",
@@ -349,7 +338,7 @@ START_TEST(test_json_fields)
 	fd = tcp_connect("127.0.0.1", e.port);
 	snprintf(want, sizeof want, "\"event\":\"connected\",\"peer\":"
 	    "\"203.0.113.5:61000\",\"via\":\"127.0.0.1:%u\",\"proto\":"
-	    "\"PROXY v1\"", local_port(fd));
+	    "\"PROXY v1\"", tcp_local_port(fd));
 	expect_echo(fd, msg, sizeof msg - 1, "j");
 	close(fd);
 	ck_assert_msg(evecho_wait_log(&e, want, WAIT_MS) == 0, "no %s", want);

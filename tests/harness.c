@@ -1160,6 +1160,17 @@ recv_exact(int fd, void *buf, size_t len, int timeout_ms)
 	return (0);
 }
 
+/* The local port of a connected IPv4 socket: how evecho names a client. */
+unsigned
+tcp_local_port(int fd)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return (ntohs(sin.sin_port));
+}
+
 /* 0 if the peer closes (EOF) within timeout_ms with no data first. */
 int
 recv_eof(int fd, int timeout_ms)

@@ -83,6 +83,7 @@ int	 tcp_connect(const char *, int);
 int	 tcp_connect_addr(const char *);
 int	 tcp_connect_from(const char *, int);
 int	 tcp_listen_loopback(int, int *);
+unsigned tcp_local_port(int);
 int	 tcp_connect_buffers(const char *, int, int);
 size_t	 send_until_stalled(int, const unsigned char *, size_t, int);
 int	 set_nonblocking(int);
