@@ -68,12 +68,15 @@ btls_new(SSL_CTX *ctx, int fd, const char *host)
 	if ((ssl = SSL_new(ctx)) == NULL)
 		return (NULL);
 	/* An address is no server name (RFC 6066): no SNI, and the
-	   certificate must name the address itself. */
+	   certificate must name the address itself.  A unix: target has
+	   neither: its chain is checked, no name. */
 	literal = inet_pton(AF_INET, host, &ip) == 1 ||
 	    inet_pton(AF_INET6, host, &ip) == 1;
 	verify = SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE;
-	if (SSL_set_fd(ssl, fd) != 1 ||
-	    (!literal && SSL_set_tlsext_host_name(ssl, host) != 1) ||
+	if (*host == '\0')
+		literal = verify = 0;
+	if (SSL_set_fd(ssl, fd) != 1 || (*host != '\0' &&
+	    !literal && SSL_set_tlsext_host_name(ssl, host) != 1) ||
 	    (verify && !literal && SSL_set1_host(ssl, host) != 1) ||
 	    (verify && literal && X509_VERIFY_PARAM_set1_ip_asc(
 	    SSL_get0_param(ssl), host) != 1)) {

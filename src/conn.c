@@ -717,7 +717,11 @@ conn_flushed(struct conn *c)
 
 	if (c->xprt->end_stream != NULL &&
 	    (r = c->xprt->end_stream(c, &why)) != 1) {
-		if (r == -1)
+		/* A client gone after its EOF cannot take close_notify
+		   (a Unix-domain socket says so at once): its echo is out. */
+		if (r == -1 && c->client_eof)
+			conn_close(c, STATS_END_CLIENT, "closed by client");
+		else if (r == -1)
 			conn_close(c, STATS_END_ERROR, why);
 		return;
 	}

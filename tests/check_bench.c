@@ -1009,7 +1009,7 @@ START_TEST(test_tls)
 {
 #ifdef HAVE_OPENSSL
 	char		 dir[] = "/tmp/evecho-bench-tls-XXXXXX";
-	char		 cmd[512], cert[64], key[64];
+	char		 cmd[512], cert[64], key[64], where[64];
 	const char	*server[] = { "-v", "-l", "127.0.0.1:0,tls",
 	    "--tls-cert", cert, "--tls-key", key, NULL };
 	const char	*pp[] = { "pingpong", "-c", "2", "--duration", "1",
@@ -1055,6 +1055,20 @@ START_TEST(test_tls)
 	ck_assert_msg(strstr(r.err, "TLS handshake with ") != NULL &&
 	    strstr(r.err, "certificate not trusted: self-signed "
 	    "certificate") != NULL, "stderr:\n%s", r.err);
+	evecho_stop(&e);
+
+	/* Over a unix: target, no name to send or check: clean, and each
+	   connection ends as the client's, not in a failed close_notify. */
+	snprintf(where, sizeof where, "unix:%s/s,tls", dir);
+	server[2] = where;
+	evecho_must_start(&e, server);
+	where[strlen(where) - 4] = '\0';	/* the target, without ",tls" */
+	pp[9] = where;
+	run_bench(pp, &r);
+	assert_clean(&r, "pingpong");
+	ck_assert_int_eq(evecho_wait_log_count(&e, " closed (closed by client)",
+	    2, 10000), 2);
+	ck_assert_int_eq(evecho_log_count(&e, "close_notify"), 0);
 	evecho_stop(&e);
 
 	run_bench(both, &r);
