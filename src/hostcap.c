@@ -23,13 +23,15 @@
 #include <event2/util.h>
 
 #include "hostcap.h"
+#include "hostkey.h"
 
 #define HOSTCAP_WARN_INTERVAL	60	/* seconds between warnings per host */
 #define HOSTCAP_MIN_BUCKETS	64
 
 struct hostcap_entry {
 	struct hostcap_entry	*next;		/* in its bucket */
-	uint8_t			 key[16];	/* v4-mapped, or the /64 */
+	uint8_t			 key[HOSTKEY_LEN];	/* v4-mapped, or the
+							   /64 */
 	int			 v6;		/* key is an IPv6 prefix */
 	atomic_uint		 open;		/* connections open */
 	time_t			 warned;	/* last warning, 0: never */
@@ -45,8 +47,13 @@ struct hostcap {
 	unsigned long		 refused;	/* over every host */
 };
 
-static int	hostcap_key(const struct sockaddr *, uint8_t *, int *);
-static size_t	hostcap_bucket(const struct hostcap *, const uint8_t *);
+/* The bucket of a host's key. */
+static inline size_t
+hostcap_bucket(const struct hostcap *hc, const uint8_t *key)
+{
+	return ((size_t)hostkey_hash(hc->seed, key) & (hc->nbuckets - 1));
+}
+
 static void	hostcap_prune(struct hostcap *, time_t);
 static int	hostcap_grow(struct hostcap *);
 static int	hostcap_stale(const struct hostcap_entry *, time_t);
@@ -81,12 +88,12 @@ hostcap_take(struct hostcap *hc, const struct sockaddr *sa,
     struct hostcap_entry **entry)
 {
 	struct hostcap_entry	**pp, *e;
-	uint8_t			 key[16];
+	uint8_t			 key[HOSTKEY_LEN];
 	time_t			 now = time(NULL);
 	int			 v6;
 
 	*entry = NULL;
-	hostcap_key(sa, key, &v6);
+	v6 = hostkey_of(sa, key) == HOSTKEY_V6;
 	for (pp = &hc->buckets[hostcap_bucket(hc, key)]; (e = *pp) != NULL;) {
 		if (memcmp(e->key, key, sizeof key) == 0)
 			break;
@@ -197,57 +204,6 @@ hostcap_free(struct hostcap *hc)
 	}
 	free(hc->buckets);
 	free(hc);
-}
-
-/*
- * The host of sa as 16 bytes: an IPv4 address as ::ffff:a.b.c.d, so the
- * two families never collide, and an IPv6 address cut to its /64.  An
- * IPv4-mapped IPv6 peer counts as its IPv4 host.
- */
-static int
-hostcap_key(const struct sockaddr *sa, uint8_t *key, int *v6)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(key, 0, 16);
-	*v6 = 0;
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &sin->sin_addr, 4);
-		return (0);
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			memcpy(key, &sin6->sin6_addr, 16);
-			return (0);
-		}
-		memcpy(key, &sin6->sin6_addr, 8);
-		*v6 = 1;
-		return (0);
-	default:
-		return (-1);	/* all zeros: one host for the unknown */
-	}
-}
-
-/* A keyed 64-bit mix of the key (splitmix64 rounds), to a bucket. */
-static size_t
-hostcap_bucket(const struct hostcap *hc, const uint8_t *key)
-{
-	uint64_t	 h = hc->seed, w;
-	int		 i;
-
-	for (i = 0; i < 2; i++) {
-		memcpy(&w, key + 8 * i, sizeof w);
-		h ^= w;
-		h += 0x9e3779b97f4a7c15ULL;
-		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-		h ^= h >> 31;
-	}
-	return ((size_t)h & (hc->nbuckets - 1));
 }
 
 /* Free every stale entry. */

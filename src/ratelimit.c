@@ -17,13 +17,15 @@
 
 #include <event2/util.h>
 
+#include "hostkey.h"
 #include "ratelimit.h"
 
 #define RATELIMIT_UNIT		1000	/* thousandths of a datagram */
 #define RATELIMIT_BURST_MS	1000	/* a full bucket: a second's worth */
 
 struct ratelimit_bucket {
-	uint8_t		 key[16];	/* v4-mapped address, or the /64 */
+	uint8_t		 key[HOSTKEY_LEN];	/* v4-mapped address, or the
+						   /64 */
 	uint64_t	 tokens;	/* in RATELIMIT_UNIT */
 	uint64_t	 last_ms;	/* tokens counted up to then */
 	int		 used;
@@ -36,8 +38,6 @@ struct ratelimit {
 	struct ratelimit_bucket	 sets[RATELIMIT_SETS][RATELIMIT_WAYS];
 };
 
-static void	ratelimit_key(const struct sockaddr *, uint8_t *);
-static size_t	ratelimit_set(const struct ratelimit *, const uint8_t *);
 static void	ratelimit_refill(const struct ratelimit *,
 		    struct ratelimit_bucket *, uint64_t);
 
@@ -63,11 +63,12 @@ ratelimit_take(struct ratelimit *rl, const struct sockaddr *sa,
     uint64_t now_ms)
 {
 	struct ratelimit_bucket	*set, *b, *victim = NULL;
-	uint8_t			 key[16];
+	uint8_t			 key[HOSTKEY_LEN];
 	int			 i;
 
-	ratelimit_key(sa, key);
-	set = rl->sets[ratelimit_set(rl, key)];
+	(void)hostkey_of(sa, key);
+	set = rl->sets[(size_t)hostkey_hash(rl->seed, key) &
+	    (RATELIMIT_SETS - 1)];
 	for (i = 0; i < RATELIMIT_WAYS; i++) {
 		b = &set[i];
 		if (b->used && memcmp(b->key, key, sizeof key) == 0)
@@ -132,45 +133,3 @@ ratelimit_refill(const struct ratelimit *rl, struct ratelimit_bucket *b,
 	b->last_ms = now_ms;
 }
 
-/*
- * The host of sa as 16 bytes: IPv4 as ::ffff:a.b.c.d, IPv6 cut to its
- * /64 (one subscriber's prefix), an IPv4-mapped one as its IPv4 host.
- * Another family is one host, all zeros.
- */
-static void
-ratelimit_key(const struct sockaddr *sa, uint8_t *key)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)sa;
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &sin->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			memcpy(key, &sin6->sin6_addr, 16);
-		else
-			memcpy(key, &sin6->sin6_addr, 8);
-	}
-}
-
-/* A keyed 64-bit mix of the key (splitmix64 rounds), to a set. */
-static size_t
-ratelimit_set(const struct ratelimit *rl, const uint8_t *key)
-{
-	uint64_t	 h = rl->seed, w;
-	int		 i;
-
-	for (i = 0; i < 2; i++) {
-		memcpy(&w, key + 8 * i, sizeof w);
-		h ^= w;
-		h += 0x9e3779b97f4a7c15ULL;
-		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-		h ^= h >> 31;
-	}
-	return ((size_t)h & (RATELIMIT_SETS - 1));
-}
