@@ -27,6 +27,7 @@
 #include "bench_tls.h"
 
 static void	btls_reason(char *, size_t);
+static ssize_t	btls_failed(SSL *, int);
 
 /* A client context: TLS 1.2 or later; verify says whether to check. */
 SSL_CTX *
@@ -123,25 +124,7 @@ btls_read(SSL *ssl, void *buf, size_t len)
 {
 	int	 r = SSL_read(ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
 
-	if (r > 0)
-		return (r);
-	switch (SSL_get_error(ssl, r)) {
-	case SSL_ERROR_WANT_READ:
-	case SSL_ERROR_WANT_WRITE:
-		errno = EAGAIN;
-		return (-1);
-	case SSL_ERROR_ZERO_RETURN:
-		return (0);
-	case SSL_ERROR_SYSCALL:
-		ERR_clear_error();
-		if (errno == 0)
-			errno = EPIPE;
-		return (-1);
-	default:
-		ERR_clear_error();
-		errno = EPROTO;
-		return (-1);
-	}
+	return (r > 0 ? r : btls_failed(ssl, r));
 }
 
 /* As write(2): bytes written, or -1 with errno EAGAIN, EPIPE, EPROTO. */
@@ -152,11 +135,28 @@ btls_write(SSL *ssl, const void *buf, size_t len)
 
 	if (r > 0)
 		return (r);
+	if (btls_failed(ssl, r) == 0) {		/* close_notify: no write */
+		errno = EPROTO;
+		return (-1);
+	}
+	return (-1);
+}
+
+/*
+ * What an SSL_read() or SSL_write() that returned r <= 0 means, as the
+ * system call would say it: -1 with errno EAGAIN (wait), EPIPE or EPROTO;
+ * or 0, the peer's close_notify (only a read sees it).
+ */
+static ssize_t
+btls_failed(SSL *ssl, int r)
+{
 	switch (SSL_get_error(ssl, r)) {
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
 		errno = EAGAIN;
 		return (-1);
+	case SSL_ERROR_ZERO_RETURN:
+		return (0);
 	case SSL_ERROR_SYSCALL:
 		ERR_clear_error();
 		if (errno == 0)

@@ -29,6 +29,7 @@
 static int	net_open_spec(const struct addr_spec *, int, unsigned,
 		    net_take_fn, void *, char *, size_t);
 static int	net_same_port(int, struct sockaddr_storage *);
+static int	net_fail(int, const char *, char *, size_t);
 
 /*
  * Listen on every address spec resolves to, handing each socket to take(),
@@ -158,7 +159,7 @@ net_listen(const struct sockaddr *sa, socklen_t salen, int backlog,
     char *err, size_t errlen)
 {
 	const char	*step;
-	int		 fd, on = 1, saved_errno;
+	int		 fd, on = 1;
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM, IPPROTO_TCP)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -181,14 +182,7 @@ net_listen(const struct sockaddr *sa, socklen_t salen, int backlog,
 	return (fd);
 
 fail:
-	saved_errno = errno;
-	if (step != NULL)
-		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
-	else
-		snprintf(err, errlen, "%s", strerror(saved_errno));
-	close(fd);
-	errno = saved_errno;
-	return (-1);
+	return (net_fail(fd, step, err, errlen));
 }
 
 /*
@@ -233,14 +227,7 @@ net_listen_unix(const struct sockaddr_un *sun, socklen_t len, int mode,
 	return (fd);
 
 fail:
-	saved_errno = errno;
-	if (step != NULL)
-		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
-	else
-		snprintf(err, errlen, "%s", strerror(saved_errno));
-	close(fd);
-	errno = saved_errno;
-	return (-1);
+	return (net_fail(fd, step, err, errlen));
 }
 
 /*
@@ -269,7 +256,7 @@ net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
     char *err, size_t errlen)
 {
 	const char	*step;
-	int		 fd, on = 1, rcvbuf = NET_UDP_RCVBUF, saved_errno;
+	int		 fd, on = 1, rcvbuf = NET_UDP_RCVBUF;
 
 	if ((fd = socket(sa->sa_family, SOCK_DGRAM, IPPROTO_UDP)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -306,14 +293,7 @@ net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
 	return (fd);
 
 fail:
-	saved_errno = errno;
-	if (step != NULL)
-		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
-	else
-		snprintf(err, errlen, "%s", strerror(saved_errno));
-	close(fd);
-	errno = saved_errno;
-	return (-1);
+	return (net_fail(fd, step, err, errlen));
 }
 
 /* An echo must never wait on Nagle's algorithm for the next byte. */
@@ -366,4 +346,22 @@ net_progress(int fd, struct net_progress *p)
 	errno = ENOSYS;
 	return (-1);
 #endif
+}
+
+/*
+ * A socket being set up failed at step (NULL: the call speaks for
+ * itself): say so in err, close it, and return -1 with errno kept.
+ */
+static int
+net_fail(int fd, const char *step, char *err, size_t errlen)
+{
+	int	 saved_errno = errno;
+
+	if (step != NULL)
+		snprintf(err, errlen, "%s: %s", step, strerror(saved_errno));
+	else
+		snprintf(err, errlen, "%s", strerror(saved_errno));
+	close(fd);
+	errno = saved_errno;
+	return (-1);
 }

@@ -29,6 +29,28 @@
 static const size_t sizes[] = { 0, 1, 2, 63, 64, 1400, 1472, 1473, 9000,
 	32768, 65507 };
 
+/* The loopback address of family af at port, into ss: its length. */
+static socklen_t
+loopback_addr(int af, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons((uint16_t)port);
+		return (sizeof *sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons((uint16_t)port);
+		return (sizeof *sin);
+	}
+}
+
 /* A UDP socket of family af bound to the loopback at port (0: any). */
 static int
 udp_client(int af, int port)
@@ -37,22 +59,7 @@ udp_client(int af, int port)
 	socklen_t		 len;
 	int			 fd;
 
-	memset(&ss, 0, sizeof ss);
-	if (af == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
-		sin6->sin6_port = htons((uint16_t)port);
-		len = sizeof *sin6;
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin->sin_port = htons((uint16_t)port);
-		len = sizeof *sin;
-	}
+	len = loopback_addr(af, port, &ss);
 	if ((fd = socket(af, SOCK_DGRAM, 0)) == -1)
 		return (-1);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
@@ -69,22 +76,7 @@ udp_aim(int fd, int af, int port)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 
-	memset(&ss, 0, sizeof ss);
-	if (af == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
-		sin6->sin6_port = htons((uint16_t)port);
-		len = sizeof *sin6;
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin->sin_port = htons((uint16_t)port);
-		len = sizeof *sin;
-	}
+	len = loopback_addr(af, port, &ss);
 	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, len) == 0,
 	    "connect: %s", strerror(errno));
 }
