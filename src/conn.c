@@ -243,27 +243,21 @@ conn_acked(const struct conn *c)
 void
 conn_close(struct conn *c, enum stats_end end, const char *reason)
 {
-	struct worker	*w = c->worker;
+	struct worker		*w = c->worker;
+	char			 name[ADDR_STRLEN];
+	char			 peer[CONN_PEER_STRLEN];
+	const char		*who = NULL;
+	struct log_fields	 f = { .event = "closed",
+	    .reason = reason, .bytes_in = c->bytes_in, .bytes_out =
+	    c->bytes_in - conn_pending(c), .duration_ms =
+	    clock_coarse_ms() - c->opened_ms, .worker = w->id, .has =
+	    LOG_HAS_BYTES | LOG_HAS_DURATION | LOG_HAS_WORKER };
 
 	stats_add(&w->stats.ended[end], 1);
 	stats_add(&w->stats.bytes_acked, conn_acked(c));
-	if (log_enabled(LOGLV_CONN)) {
-		char			 name[ADDR_STRLEN];
-		char			 peer[CONN_PEER_STRLEN];
-		struct log_fields	 f = { .event = "closed",
-		    .reason = reason, .bytes_in = c->bytes_in, .bytes_out =
-		    c->bytes_in - conn_pending(c), .duration_ms =
-		    clock_coarse_ms() - c->opened_ms, .worker = w->id, .has =
-		    LOG_HAS_BYTES | LOG_HAS_DURATION | LOG_HAS_WORKER };
-
-		log_event(LOGLV_CONN, &f, "%s closed (%s): %llu B in, %llu B "
-		    "out, %llu.%03llu s", conn_describe(c, &f, name,
-		    sizeof name, peer, sizeof peer), reason,
-		    (unsigned long long)f.bytes_in,
-		    (unsigned long long)f.bytes_out,
-		    (unsigned long long)(f.duration_ms / 1000),
-		    (unsigned long long)(f.duration_ms % 1000));
-	}
+	if (log_enabled(LOGLV_CONN))	/* while the socket can say who */
+		who = conn_describe(c, &f, name, sizeof name, peer,
+		    sizeof peer);
 	handshake_free(c);
 	conn_unhold(c);
 	conn_unpromise(c);
@@ -278,6 +272,18 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 		evutil_closesocket(c->fd);
 	hostcap_release(c->host);
 	free(c);
+	/*
+	 * The slot goes before the line is logged, so that whoever reads
+	 * the line and then asks (SIGUSR1, /metrics) finds it closed.
+	 */
+	worker_release_slot(w);
+	if (who != NULL)
+		log_event(LOGLV_CONN, &f, "%s closed (%s): %llu B in, %llu B "
+		    "out, %llu.%03llu s", who, reason,
+		    (unsigned long long)f.bytes_in,
+		    (unsigned long long)f.bytes_out,
+		    (unsigned long long)(f.duration_ms / 1000),
+		    (unsigned long long)(f.duration_ms % 1000));
 	worker_conn_closed(w);
 }
 

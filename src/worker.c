@@ -33,7 +33,6 @@ static void	 worker_drain(struct worker *);
 static void	 worker_close_all(struct worker *, enum stats_end,
 		    const char *, int);
 static void	 worker_finish(struct worker *);
-static void	 worker_release_slot(struct worker *);
 static void	 worker_room_cb(evutil_socket_t, short, void *);
 static void	 worker_budget_room(void *);
 static void	 worker_budget_wake(void *);
@@ -175,11 +174,13 @@ worker_post(struct worker *w, unsigned commands)
 	mailbox_post(&w->mailbox, commands);
 }
 
-/* A connection of w has closed (conn_close): free its slot, maybe finish. */
+/*
+ * A connection of w has closed (conn_close) and released its slot: when
+ * draining, that may have been the last.
+ */
 void
 worker_conn_closed(struct worker *w)
 {
-	worker_release_slot(w);
 	if (w->draining && w->nconns == 0)
 		worker_finish(w);
 }
@@ -334,7 +335,7 @@ worker_finish(struct worker *w)
 }
 
 /* One connection fewer; at the limit, that lets the acceptor go on. */
-static void
+void
 worker_release_slot(struct worker *w)
 {
 	struct worker_group	*g = w->group;

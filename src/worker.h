@@ -97,6 +97,7 @@ int	worker_init(struct worker *, unsigned, struct worker_group *,
 int	worker_start(struct worker *);
 void	worker_hand_off(struct worker *, const struct handoff *);
 void	worker_post(struct worker *, unsigned);
+void	worker_release_slot(struct worker *);
 void	worker_conn_closed(struct worker *);
 void	worker_room_later(struct worker *);
 void	worker_join(struct worker *);
