@@ -12,7 +12,7 @@
 
 #include "bench_opts.h"
 #include "cli.h"
-#include "config.h"
+#include "value.h"
 
 enum {
 	OPT_DURATION = 256,	/* long-only options: beyond any char */
@@ -159,7 +159,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 				return (OPTS_ERROR);
 			break;
 		case 's':
-			if (config_parse_size(optarg, 1, OPTS_SIZE_MAX,
+			if (value_parse_size(optarg, 1, OPTS_SIZE_MAX,
 			    &o->size) == -1) {
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--size: expected bytes from 1 to 16M, "
@@ -174,7 +174,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			depth_given = 1;
 			break;
 		case OPT_DURATION:
-			if (config_parse_seconds(optarg, OPTS_SECONDS_MAX,
+			if (value_parse_seconds(optarg, OPTS_SECONDS_MAX,
 			    &o->duration_ms) == -1 || o->duration_ms == 0) {
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--duration: expected seconds from 0.001 "
@@ -184,7 +184,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			}
 			break;
 		case OPT_WARMUP:
-			if (config_parse_seconds(optarg, OPTS_SECONDS_MAX,
+			if (value_parse_seconds(optarg, OPTS_SECONDS_MAX,
 			    &o->warmup_ms) == -1) {
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--warmup: expected seconds from 0 to %d, "
@@ -204,7 +204,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 				return (OPTS_ERROR);
 			break;
 		case OPT_SEED:
-			if (config_parse_uint(optarg, 0, ULONG_MAX,
+			if (value_parse_uint(optarg, 0, ULONG_MAX,
 			    &value) == -1) {
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--seed: expected a whole number from 0 to "
@@ -246,7 +246,7 @@ opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			o->tls_verify = ch == OPT_TLS;
 			break;
 		case OPT_SERVER_PID:
-			if (config_parse_uint(optarg, 1, INT_MAX,
+			if (value_parse_uint(optarg, 1, INT_MAX,
 			    &value) == -1) {
 				snprintf(err, errlen, "invalid value '%s' for "
 				    "--server-pid: expected a process id",
@@ -312,7 +312,7 @@ static int
 parse_count(const char *arg, const char *name, unsigned long min,
     unsigned long max, unsigned long *out, char *err, size_t errlen)
 {
-	if (config_parse_uint(arg, min, max, out) == 0)
+	if (value_parse_uint(arg, min, max, out) == 0)
 		return (0);
 	snprintf(err, errlen, "invalid value '%s' for --%s: expected a whole "
 	    "number from %lu to %lu", arg, name, min, max);

@@ -25,7 +25,7 @@
 
 #include "addr.h"
 #include "bench_target.h"
-#include "config.h"
+#include "value.h"
 
 static int	valid_host_name(const char *);
 static int	valid_ipv6_literal(const char *);
@@ -102,7 +102,7 @@ target_parse(struct target *t, const char *spec, char *err, size_t errlen)
 			return (-1);
 		}
 	}
-	if (config_parse_uint(port, 1, 65535, &value) == -1) {
+	if (value_parse_uint(port, 1, 65535, &value) == -1) {
 		snprintf(err, errlen, "server address '%s': expected a port "
 		    "from 1 to 65535 %s", spec, port == spec ? "or HOST:PORT" :
 		    "after ':'");

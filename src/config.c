@@ -1,14 +1,12 @@
 /*
- * config.c: command-line parsing with getopt_long.  Every flag, range and
- * conflict is checked here; each error is one sentence naming the flag and
- * what it expects.
+ * config.c: command-line parsing with getopt_long.  Each flag is read and
+ * checked here (its value by value.c); the rules between flags are in
+ * config_rules.c.  Each error is one sentence naming the flag and what it
+ * expects.
  */
 #include "autoconfig.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +19,7 @@
 #include "fdlimit.h"
 #include "log.h"
 #include "unixsock.h"
+#include "value.h"
 
 enum {
 	OPT_MAX_QUEUE = 256,	/* long-only options: beyond any char */
@@ -90,20 +89,65 @@ static const struct option long_options[] = {
 /* The backends -B accepts, by libevent's names for them. */
 static const char *const backends[] = { "epoll", "poll", "select", NULL };
 
+/*
+ * The flags whose value is a number in a range, read the same way and
+ * refused with the same sentence: "expected NOUN from MIN[ZERO] to MAX".
+ */
+enum number_kind {
+	NUMBER_COUNT,		/* a whole number */
+	NUMBER_BYTES,		/* a byte count, with k, M or G */
+	NUMBER_SECONDS		/* seconds, to the millisecond */
+};
+
+static const struct number_flag {
+	int			 ch;
+	enum number_kind	 kind;
+	unsigned long		 min, max;
+	const char		*noun;	/* NUMBER_SECONDS: an example */
+	const char		*zero;	/* what a minimum of 0 means */
+} number_flags[] = {
+	{ 'b', NUMBER_COUNT, 1, CONFIG_BACKLOG_MAX, "a whole number", "" },
+	{ 'm', NUMBER_COUNT, 1, CONFIG_MAX_CONNS_MAX, "a whole number", "" },
+	{ OPT_MAX_CONNS_PER_HOST, NUMBER_COUNT, 0, CONFIG_MAX_CONNS_MAX,
+	    "a whole number", " (no cap)" },
+	{ OPT_THREADS, NUMBER_COUNT, 1, CONFIG_THREADS_MAX, "a whole number",
+	    "" },
+	{ OPT_UDP_RATE, NUMBER_COUNT, 0, CONFIG_UDP_RATE_MAX,
+	    "datagrams per second", " (no limit)" },
+	{ OPT_MAX_QUEUE, NUMBER_BYTES, 1, CONFIG_MAX_QUEUE_MAX, NULL, NULL },
+	{ OPT_MAX_MEMORY, NUMBER_BYTES, 1024 * 1024, CONFIG_MAX_MEMORY_MAX,
+	    NULL, NULL },
+	{ 't', NUMBER_SECONDS, 0, CONFIG_SECONDS_MAX, "30", NULL },
+	{ OPT_DRAIN_TIMEOUT, NUMBER_SECONDS, 0, CONFIG_SECONDS_MAX, "5",
+	    NULL },
+	{ OPT_HANDSHAKE_TIMEOUT, NUMBER_SECONDS, 0, CONFIG_SECONDS_MAX, "5",
+	    NULL },
+	{ OPT_STATS_INTERVAL, NUMBER_SECONDS, 0, CONFIG_SECONDS_MAX, "60",
+	    NULL },
+};
+
+/* What the loop over argv keeps beside cfg. */
+struct config_reading {
+	enum config_action	 action;	/* run, or print */
+	int			 quiet;
+	int			 verbose;	/* how many -v */
+};
+
+static enum config_action
+		config_option(struct config *, struct config_reading *, int,
+		    char **, char *, size_t);
+static int	config_number(struct config *, const struct number_flag *,
+		    const char *, char *, size_t);
+static void	config_store_number(struct config *, int, unsigned long);
 static enum config_action
 		add_listen(struct config *, const char *, char *, size_t);
-static int	parse_seconds_flag(const char *, const char *, const char *,
-		    unsigned *, char *, size_t);
 static enum config_action
 		config_parse_user(char **, char **, const char *, const char *,
 		    char *, size_t);
-static int	config_parse_mode(const char *, int *);
-static int	config_check_unix(const struct config *, char *, size_t);
 static enum config_action
 		config_copy_path(char **, const char *, const char *, int,
 		    char *, size_t);
-static int	config_check_service(const struct config *, char *, size_t);
-static int	config_check_tls(const struct config *, char *, size_t);
+static int	config_metrics(struct config *, const char *, char *, size_t);
 
 /* Print the help text: every flag with its default. */
 void
@@ -205,7 +249,7 @@ config_usage(FILE *fp)
 "SECS may have up to three decimals (0.25).  See evecho(1) for more.\n",
 	    CONFIG_DEFAULT_HOST, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_BACKLOG,
 	    CONFIG_DEFAULT_IDLE_MS / 1000, FDLIMIT_SPARE,
-	    config_format_size(budget_default_limit(what, sizeof what), mem,
+	    value_format_size(budget_default_limit(what, sizeof what), mem,
 	    sizeof mem), CONFIG_DEFAULT_DRAIN_MS / 1000,
 	    CONFIG_DEFAULT_HANDSHAKE_MS / 1000, CONFIG_DEFAULT_UDP_RATE,
 	    CONFIG_DEFAULT_METRICS_PORT, config_default_threads(),
@@ -221,10 +265,9 @@ enum config_action
 config_parse(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen)
 {
-	enum config_action	 action = CONFIG_RUN;
-	enum config_action	 failure = CONFIG_ERROR, listened;
-	unsigned long		 value;
-	int			 ch, quiet = 0, verbose = 0;
+	struct config_reading	 r = { .action = CONFIG_RUN };
+	enum config_action	 failure;
+	int			 ch;
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->backlog = CONFIG_DEFAULT_BACKLOG;
@@ -241,306 +284,256 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	opterr = 0;		/* we word the errors ourselves */
 	while ((ch = getopt_long(argc, argv, short_options, long_options,
 	    NULL)) != -1) {
-		switch (ch) {
-		case 'l':
-			if ((listened = add_listen(cfg, optarg, err,
-			    errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case 'b':
-			if (config_parse_uint(optarg, 1, CONFIG_BACKLOG_MAX,
-			    &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--backlog: expected a whole number from 1 "
-				    "to %d", optarg, CONFIG_BACKLOG_MAX);
-				goto fail;
-			}
-			cfg->backlog = (int)value;
-			break;
-		case 'B': {
-			const char *const *b;
-
-			for (b = backends; *b != NULL; b++) {
-				if (strcmp(*b, optarg) == 0)
-					break;
-			}
-			if (*b == NULL) {
-				snprintf(err, errlen, "unknown backend '%s' for "
-				    "--backend: expected epoll, poll or select",
-				    optarg);
-				goto fail;
-			}
-			cfg->backend = *b;
-			break;
-		}
-		case 'U':
-			cfg->uppercase = 1;
-			break;
-		case 't':
-			if (parse_seconds_flag("--idle-timeout", "30", optarg,
-			    &cfg->idle_timeout_ms, err, errlen) == -1)
-				goto fail;
-			break;
-		case 'm':
-			if (config_parse_uint(optarg, 1, CONFIG_MAX_CONNS_MAX,
-			    &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--max-conns: expected a whole number from 1 "
-				    "to %d", optarg, CONFIG_MAX_CONNS_MAX);
-				goto fail;
-			}
-			cfg->max_conns = (unsigned)value;
-			break;
-		case OPT_MAX_QUEUE:
-			if (config_parse_size(optarg, 1, CONFIG_MAX_QUEUE_MAX,
-			    &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--max-queue: expected bytes from 1 to 1G, "
-				    "with an optional k, M or G suffix", optarg);
-				goto fail;
-			}
-			cfg->max_queue = value;
-			break;
-		case OPT_MAX_MEMORY:
-			if (config_parse_size(optarg, 1024 * 1024,
-			    CONFIG_MAX_MEMORY_MAX, &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--max-memory: expected bytes from 1M to "
-				    "1024G, with an optional k, M or G suffix",
-				    optarg);
-				goto fail;
-			}
-			cfg->max_memory = value;
-			break;
-		case OPT_MAX_CONNS_PER_HOST:
-			if (config_parse_uint(optarg, 0, CONFIG_MAX_CONNS_MAX,
-			    &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--max-conns-per-host: expected a whole "
-				    "number from 0 (no cap) to %d", optarg,
-				    CONFIG_MAX_CONNS_MAX);
-				goto fail;
-			}
-			cfg->max_conns_per_host = (unsigned)value;
-			break;
-		case OPT_DRAIN_TIMEOUT:
-			if (parse_seconds_flag("--drain-timeout", "5", optarg,
-			    &cfg->drain_timeout_ms, err, errlen) == -1)
-				goto fail;
-			break;
-		case OPT_HANDSHAKE_TIMEOUT:
-			if (parse_seconds_flag("--handshake-timeout", "5",
-			    optarg, &cfg->handshake_timeout_ms, err,
-			    errlen) == -1)
-				goto fail;
-			break;
-		case OPT_UDP_RATE:
-			if (config_parse_uint(optarg, 0, CONFIG_UDP_RATE_MAX,
-			    &cfg->udp_rate) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--udp-rate: expected datagrams per second "
-				    "from 0 (no limit) to %d", optarg,
-				    CONFIG_UDP_RATE_MAX);
-				goto fail;
-			}
-			break;
-		case OPT_STATS_INTERVAL:
-			if (parse_seconds_flag("--stats-interval", "60", optarg,
-			    &cfg->stats_interval_ms, err, errlen) == -1)
-				goto fail;
-			break;
-		case OPT_THREADS:
-			if (config_parse_uint(optarg, 1, CONFIG_THREADS_MAX,
-			    &value) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--threads: expected a whole number from 1 "
-				    "to %d", optarg, CONFIG_THREADS_MAX);
-				goto fail;
-			}
-			cfg->threads = (unsigned)value;
-			break;
-		case OPT_LOG_FILE:
-			if (*optarg == '\0') {
-				snprintf(err, errlen, "--log-file needs a path");
-				goto fail;
-			}
-			/* A copy: argv may not outlive cfg. */
-			free(cfg->log_file);
-			if ((cfg->log_file = strdup(optarg)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				failure = CONFIG_NOMEM;
-				goto fail;
-			}
-			break;
-		case OPT_LOG_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				cfg->log_format = LOG_FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				cfg->log_format = LOG_FORMAT_JSON;
-			else {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--log-format: expected text or json",
-				    optarg);
-				goto fail;
-			}
-			break;
-		case OPT_SYSLOG_FACILITY:
-			if (config_parse_facility(optarg,
-			    &cfg->syslog_facility) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--syslog-facility: expected daemon, user "
-				    "or local0 to local7", optarg);
-				goto fail;
-			}
-			/* FALLTHROUGH */
-		case OPT_SYSLOG:
-			cfg->syslog = 1;
-			break;
-		case OPT_METRICS: {
-			size_t n;
-
-			/* Into err itself: a cut shows at its very end. */
-			n = (size_t)snprintf(err, errlen, "--metrics: ");
-			if (n >= errlen || addr_parse(optarg,
-			    CONFIG_DEFAULT_METRICS_PORT, &cfg->metrics,
-			    err + n, errlen - n) == -1)
-				goto fail;
-			if (cfg->metrics.kind != ADDR_TCP ||
-			    cfg->metrics.options != 0) {
-				snprintf(err, errlen, "--metrics: '%s' is not "
-				    "a TCP address; udp:, unix: and listener "
-				    "options are for -l", optarg);
-				goto fail;
-			}
-			err[0] = '\0';
-			cfg->metrics_on = 1;
-			break;
-		}
-		case OPT_USER:
-			if ((listened = config_parse_user(&cfg->priv.user,
-			    &cfg->priv.group, "--user", optarg, err,
-			    errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case OPT_CHROOT:
-			if ((listened = config_copy_path(&cfg->priv.chroot_dir,
-			    "--chroot", optarg, 1, err, errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case OPT_DAEMON:
-			cfg->daemon = 1;
-			break;
-		case OPT_PIDFILE:
-			if ((listened = config_copy_path(&cfg->pidfile,
-			    "--pidfile", optarg, 0, err, errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case OPT_UNIX_MODE:
-			if (config_parse_mode(optarg, &cfg->unix_mode) == -1) {
-				snprintf(err, errlen, "invalid value '%s' for "
-				    "--unix-mode: expected an octal mode from 0 "
-				    "to %04o, such as 0660", optarg,
-				    UNIXSOCK_MODE_MAX);
-				goto fail;
-			}
-			cfg->unix_mode_set = 1;
-			break;
-		case OPT_UNIX_OWNER:
-			if ((listened = config_parse_user(&cfg->unix_owner,
-			    &cfg->unix_group, "--unix-owner", optarg, err,
-			    errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case OPT_TLS_CERT:
-		case OPT_TLS_KEY:
-			if ((listened = config_copy_path(ch == OPT_TLS_CERT ?
-			    &cfg->tls_cert : &cfg->tls_key, ch == OPT_TLS_CERT ?
-			    "--tls-cert" : "--tls-key", optarg, 0, err,
-			    errlen)) != CONFIG_RUN) {
-				failure = listened;
-				goto fail;
-			}
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			action = CONFIG_HELP;
-			break;
-		case 'V':
-			if (action != CONFIG_HELP)
-				action = CONFIG_VERSION;
-			break;
-		default:
-			cli_bad_option(long_options, ch, argv, err, errlen);
+		if ((failure = config_option(cfg, &r, ch, argv, err,
+		    errlen)) != CONFIG_RUN)
 			goto fail;
-		}
 	}
 
+	failure = CONFIG_ERROR;
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s': evecho takes "
 		    "options only", argv[optind]);
 		goto fail;
 	}
-	if (quiet && verbose) {
+	if (r.quiet && r.verbose) {
 		snprintf(err, errlen, "--quiet and --verbose cannot be used "
 		    "together");
 		goto fail;
 	}
-	if (cfg->syslog && cfg->log_file != NULL) {
-		snprintf(err, errlen, "--log-file and --syslog cannot be used "
-		    "together: choose where the log goes");
+	if (config_check(cfg, r.action == CONFIG_RUN, err, errlen) == -1)
 		goto fail;
-	}
-	if (config_check_service(cfg, err, errlen) == -1 ||
-	    config_check_unix(cfg, err, errlen) == -1 ||
-	    (action == CONFIG_RUN && config_check_tls(cfg, err, errlen) == -1))
-		goto fail;
-	if (cfg->max_memory > 0 &&
-	    cfg->max_memory < budget_min_limit(cfg->threads)) {
-		char min[32], given[32];
-
-		snprintf(err, errlen, "--max-memory %s is too small for %u "
-		    "threads: give at least %s, or fewer --threads",
-		    config_format_size(cfg->max_memory, given, sizeof given),
-		    cfg->threads, config_format_size(budget_min_limit(
-		    cfg->threads), min, sizeof min));
-		goto fail;
-	}
-	cfg->verbosity = quiet ? LOGLV_ERROR : LOGLV_INFO + verbose;
+	cfg->verbosity = r.quiet ? LOGLV_ERROR : LOGLV_INFO + r.verbose;
 	if (cfg->verbosity > LOGLV_DEBUG)
 		cfg->verbosity = LOGLV_DEBUG;
 
-	if (cfg->nlisten == 0 && action == CONFIG_RUN) {
+	if (cfg->nlisten == 0 && r.action == CONFIG_RUN) {
 		char def[64];
 
 		snprintf(def, sizeof def, "%s:%d", CONFIG_DEFAULT_HOST,
 		    CONFIG_DEFAULT_PORT);
-		if ((listened = add_listen(cfg, def, err, errlen)) !=
-		    CONFIG_RUN) {
-			failure = listened;
+		if ((failure = add_listen(cfg, def, err, errlen)) !=
+		    CONFIG_RUN)
 			goto fail;
-		}
 		cfg->listen_default = 1;	/* not if sockets are passed in */
 	}
-	return (action);
+	return (r.action);
 
 fail:
 	config_free(cfg);
 	return (failure);
+}
+
+/* Take one flag, ch, with its value in optarg: CONFIG_RUN, or what failed. */
+static enum config_action
+config_option(struct config *cfg, struct config_reading *r, int ch,
+    char **argv, char *err, size_t errlen)
+{
+	const char *const	*b;
+	size_t			 i;
+
+	for (i = 0; i < sizeof number_flags / sizeof number_flags[0]; i++) {
+		if (number_flags[i].ch == ch)
+			return (config_number(cfg, &number_flags[i], optarg,
+			    err, errlen) == 0 ? CONFIG_RUN : CONFIG_ERROR);
+	}
+	switch (ch) {
+	case 'l':
+		return (add_listen(cfg, optarg, err, errlen));
+	case 'B':
+		for (b = backends; *b != NULL; b++) {
+			if (strcmp(*b, optarg) == 0) {
+				cfg->backend = *b;
+				return (CONFIG_RUN);
+			}
+		}
+		snprintf(err, errlen, "unknown backend '%s' for --backend: "
+		    "expected epoll, poll or select", optarg);
+		return (CONFIG_ERROR);
+	case 'U':
+		cfg->uppercase = 1;
+		return (CONFIG_RUN);
+	case OPT_LOG_FILE:
+		return (config_copy_path(&cfg->log_file, "--log-file", optarg,
+		    0, err, errlen));
+	case OPT_LOG_FORMAT:
+		if (strcmp(optarg, "text") == 0)
+			cfg->log_format = LOG_FORMAT_TEXT;
+		else if (strcmp(optarg, "json") == 0)
+			cfg->log_format = LOG_FORMAT_JSON;
+		else {
+			snprintf(err, errlen, "invalid value '%s' for "
+			    "--log-format: expected text or json", optarg);
+			return (CONFIG_ERROR);
+		}
+		return (CONFIG_RUN);
+	case OPT_SYSLOG_FACILITY:
+		if (value_parse_facility(optarg, &cfg->syslog_facility) == -1) {
+			snprintf(err, errlen, "invalid value '%s' for "
+			    "--syslog-facility: expected daemon, user or "
+			    "local0 to local7", optarg);
+			return (CONFIG_ERROR);
+		}
+		/* FALLTHROUGH */
+	case OPT_SYSLOG:
+		cfg->syslog = 1;
+		return (CONFIG_RUN);
+	case OPT_METRICS:
+		return (config_metrics(cfg, optarg, err, errlen) == 0 ?
+		    CONFIG_RUN : CONFIG_ERROR);
+	case OPT_USER:
+		return (config_parse_user(&cfg->priv.user, &cfg->priv.group,
+		    "--user", optarg, err, errlen));
+	case OPT_CHROOT:
+		return (config_copy_path(&cfg->priv.chroot_dir, "--chroot",
+		    optarg, 1, err, errlen));
+	case OPT_DAEMON:
+		cfg->daemon = 1;
+		return (CONFIG_RUN);
+	case OPT_PIDFILE:
+		return (config_copy_path(&cfg->pidfile, "--pidfile", optarg,
+		    0, err, errlen));
+	case OPT_UNIX_MODE:
+		if (value_parse_mode(optarg, UNIXSOCK_MODE_MAX,
+		    &cfg->unix_mode) == -1) {
+			snprintf(err, errlen, "invalid value '%s' for "
+			    "--unix-mode: expected an octal mode from 0 to "
+			    "%04o, such as 0660", optarg, UNIXSOCK_MODE_MAX);
+			return (CONFIG_ERROR);
+		}
+		cfg->unix_mode_set = 1;
+		return (CONFIG_RUN);
+	case OPT_UNIX_OWNER:
+		return (config_parse_user(&cfg->unix_owner, &cfg->unix_group,
+		    "--unix-owner", optarg, err, errlen));
+	case OPT_TLS_CERT:
+		return (config_copy_path(&cfg->tls_cert, "--tls-cert", optarg,
+		    0, err, errlen));
+	case OPT_TLS_KEY:
+		return (config_copy_path(&cfg->tls_key, "--tls-key", optarg,
+		    0, err, errlen));
+	case 'v':
+		r->verbose++;
+		return (CONFIG_RUN);
+	case 'q':
+		r->quiet = 1;
+		return (CONFIG_RUN);
+	case 'h':
+		r->action = CONFIG_HELP;
+		return (CONFIG_RUN);
+	case 'V':
+		if (r->action != CONFIG_HELP)
+			r->action = CONFIG_VERSION;
+		return (CONFIG_RUN);
+	default:
+		cli_bad_option(long_options, ch, argv, err, errlen);
+		return (CONFIG_ERROR);
+	}
+}
+
+/* A number flag's value, checked against its range and stored. */
+static int
+config_number(struct config *cfg, const struct number_flag *nf,
+    const char *value, char *err, size_t errlen)
+{
+	const char	*flag = cli_long_name(long_options, nf->ch);
+	char		 min[32], max[32];
+	unsigned long	 n;
+	unsigned	 ms;
+
+	switch (nf->kind) {
+	case NUMBER_COUNT:
+		if (value_parse_uint(value, nf->min, nf->max, &n) == 0) {
+			config_store_number(cfg, nf->ch, n);
+			return (0);
+		}
+		snprintf(err, errlen, "invalid value '%s' for --%s: expected "
+		    "%s from %lu%s to %lu", value, flag, nf->noun, nf->min,
+		    nf->zero, nf->max);
+		return (-1);
+	case NUMBER_BYTES:
+		if (value_parse_size(value, nf->min, nf->max, &n) == 0) {
+			config_store_number(cfg, nf->ch, n);
+			return (0);
+		}
+		snprintf(err, errlen, "invalid value '%s' for --%s: expected "
+		    "bytes from %s to %s, with an optional k, M or G suffix",
+		    value, flag, value_format_size(nf->min, min, sizeof min),
+		    value_format_size(nf->max, max, sizeof max));
+		return (-1);
+	case NUMBER_SECONDS:
+		if (value_parse_seconds(value, (unsigned)nf->max, &ms) == 0) {
+			config_store_number(cfg, nf->ch, ms);
+			return (0);
+		}
+		snprintf(err, errlen, "invalid value '%s' for --%s: expected "
+		    "seconds from 0 to %lu, such as %s or 0.5", value, flag,
+		    nf->max, nf->noun);
+		return (-1);
+	}
+	return (-1);
+}
+
+/* Where each number flag's value goes; each is within its field's range. */
+static void
+config_store_number(struct config *cfg, int ch, unsigned long n)
+{
+	switch (ch) {
+	case 'b':
+		cfg->backlog = (int)n;
+		break;
+	case 'm':
+		cfg->max_conns = (unsigned)n;
+		break;
+	case OPT_MAX_CONNS_PER_HOST:
+		cfg->max_conns_per_host = (unsigned)n;
+		break;
+	case OPT_THREADS:
+		cfg->threads = (unsigned)n;
+		break;
+	case OPT_UDP_RATE:
+		cfg->udp_rate = n;
+		break;
+	case OPT_MAX_QUEUE:
+		cfg->max_queue = n;
+		break;
+	case OPT_MAX_MEMORY:
+		cfg->max_memory = n;
+		break;
+	case 't':
+		cfg->idle_timeout_ms = (unsigned)n;
+		break;
+	case OPT_DRAIN_TIMEOUT:
+		cfg->drain_timeout_ms = (unsigned)n;
+		break;
+	case OPT_HANDSHAKE_TIMEOUT:
+		cfg->handshake_timeout_ms = (unsigned)n;
+		break;
+	case OPT_STATS_INTERVAL:
+		cfg->stats_interval_ms = (unsigned)n;
+		break;
+	}
+}
+
+/* --metrics ADDRESS: TCP only, and no listener options. */
+static int
+config_metrics(struct config *cfg, const char *value, char *err,
+    size_t errlen)
+{
+	size_t	 n;
+
+	/* Into err itself: a cut shows at its very end. */
+	n = (size_t)snprintf(err, errlen, "--metrics: ");
+	if (n >= errlen || addr_parse(value, CONFIG_DEFAULT_METRICS_PORT,
+	    &cfg->metrics, err + n, errlen - n) == -1)
+		return (-1);
+	if (cfg->metrics.kind != ADDR_TCP || cfg->metrics.options != 0) {
+		snprintf(err, errlen, "--metrics: '%s' is not a TCP address; "
+		    "udp:, unix: and listener options are for -l", value);
+		return (-1);
+	}
+	err[0] = '\0';
+	cfg->metrics_on = 1;
+	return (0);
 }
 
 void
@@ -565,52 +558,6 @@ config_free(struct config *cfg)
 	cfg->tls_cert = NULL;
 	free(cfg->tls_key);
 	cfg->tls_key = NULL;
-}
-
-/*
- * TLS flags and ",tls" listeners go together: each needs the other, and
- * both need a build with OpenSSL.  --daemon changes directory to /, and
- * SIGHUP reads the files again, so their paths must be absolute there.
- */
-static int
-config_check_tls(const struct config *cfg, char *err, size_t errlen)
-{
-	size_t	 i;
-	int	 tls = 0;
-
-	/* The address as typed is gone: the sentences name the option. */
-	for (i = 0; i < cfg->nlisten; i++)
-		tls |= (cfg->listen[i].options & ADDR_OPT_TLS) != 0;
-#ifndef HAVE_OPENSSL
-	if (tls) {
-		snprintf(err, errlen, "a ,tls listen address needs TLS, and "
-		    "this evecho is built without it (configure "
-		    "--without-openssl, or OpenSSL was not found)");
-		return (-1);
-	}
-#endif
-	if (!tls && (cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
-		snprintf(err, errlen, "%s is for TLS listeners: add ,tls to a "
-		    "-l address", cfg->tls_cert != NULL ? "--tls-cert" :
-		    "--tls-key");
-		return (-1);
-	}
-	if (tls && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
-		snprintf(err, errlen, "a ,tls listen address needs %s",
-		    cfg->tls_cert == NULL && cfg->tls_key == NULL ?
-		    "--tls-cert and --tls-key" : cfg->tls_cert == NULL ?
-		    "--tls-cert too" : "--tls-key too");
-		return (-1);
-	}
-	if (cfg->daemon && tls && (*cfg->tls_cert != '/' ||
-	    *cfg->tls_key != '/')) {
-		snprintf(err, errlen, "%s %s must be an absolute path with "
-		    "--daemon, which changes directory to /",
-		    *cfg->tls_cert != '/' ? "--tls-cert" : "--tls-key",
-		    *cfg->tls_cert != '/' ? cfg->tls_cert : cfg->tls_key);
-		return (-1);
-	}
-	return (0);
 }
 
 /*
@@ -668,114 +615,6 @@ config_copy_path(char **field, const char *flag, const char *value,
 	return (CONFIG_RUN);
 }
 
-/*
- * The rules between --user, --chroot, --daemon and the paths: a chroot
- * that keeps root can be left, so it needs --user; --daemon changes
- * directory to /, so the paths it will open later must be absolute.
- */
-static int
-config_check_service(const struct config *cfg, char *err, size_t errlen)
-{
-	if (cfg->priv.chroot_dir != NULL && cfg->priv.user == NULL) {
-		snprintf(err, errlen, "--chroot needs --user: a process that "
-		    "keeps root can leave a chroot");
-		return (-1);
-	}
-	if (cfg->daemon && cfg->pidfile != NULL && *cfg->pidfile != '/') {
-		snprintf(err, errlen, "--pidfile %s must be an absolute path "
-		    "with --daemon, which changes directory to /",
-		    cfg->pidfile);
-		return (-1);
-	}
-	if (cfg->daemon && cfg->log_file != NULL && *cfg->log_file != '/') {
-		snprintf(err, errlen, "--log-file %s must be an absolute path "
-		    "with --daemon, which changes directory to /",
-		    cfg->log_file);
-		return (-1);
-	}
-	return (0);
-}
-
-/* An octal file mode, 0 to 0777, of one to four digits: "0660". */
-static int
-config_parse_mode(const char *s, int *mode)
-{
-	size_t	 len = strlen(s), i;
-	int	 value = 0;
-
-	if (len == 0 || len > 4)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '7')
-			return (-1);
-		value = value * 8 + (s[i] - '0');
-	}
-	if (value > UNIXSOCK_MODE_MAX)
-		return (-1);
-	*mode = value;
-	return (0);
-}
-
-/*
- * The rules of unix: listeners: one path, one listener; their flags need
- * one; and --daemon changes directory to /, so their paths must be
- * absolute with it.
- */
-static int
-config_check_unix(const struct config *cfg, char *err, size_t errlen)
-{
-	size_t	 i, j;
-	int	 files = 0;
-
-	for (i = 0; i < cfg->nlisten; i++) {
-		const struct addr_spec *a = &cfg->listen[i];
-
-		if (a->kind != ADDR_UNIX)
-			continue;
-		/* The second would find the first live, and blame another. */
-		for (j = 0; j < i; j++) {
-			if (cfg->listen[j].kind == ADDR_UNIX &&
-			    strcmp(cfg->listen[j].path, a->path) == 0) {
-				snprintf(err, errlen, "-l unix:%s is given "
-				    "twice", a->path);
-				return (-1);
-			}
-		}
-		if (a->path[0] == '@')
-			continue;
-		files++;
-		if (cfg->daemon && a->path[0] != '/') {
-			snprintf(err, errlen, "-l unix:%s must be an absolute "
-			    "path with --daemon, which changes directory to /",
-			    a->path);
-			return (-1);
-		}
-	}
-	if (files == 0 && (cfg->unix_mode_set || cfg->unix_owner != NULL)) {
-		snprintf(err, errlen, "%s needs a unix: listener with a path "
-		    "(-l unix:PATH)", cfg->unix_mode_set ? "--unix-mode" :
-		    "--unix-owner");
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * The value of a flag in seconds into *ms; on error, the sentence for it,
- * with example as the sort of value the flag expects.
- */
-static int
-parse_seconds_flag(const char *flag, const char *example, const char *value,
-    unsigned *ms, char *err, size_t errlen)
-{
-	if (config_parse_seconds(value, CONFIG_SECONDS_MAX, ms) == 0)
-		return (0);
-	snprintf(err, errlen, "invalid value '%s' for %s: expected seconds "
-	    "from 0 to %d, such as %s or 0.5", value, flag, CONFIG_SECONDS_MAX,
-	    example);
-	return (-1);
-}
-
 /* Parse one -l argument and append it: CONFIG_RUN, or what failed. */
 static enum config_action
 add_listen(struct config *cfg, const char *spec, char *err, size_t errlen)
@@ -806,175 +645,3 @@ config_default_threads(void)
 	return (n > CONFIG_THREADS_MAX ? CONFIG_THREADS_MAX : (unsigned)n);
 }
 
-/*
- * Parse a decimal whole number in [min, max]: digits only, no sign, no
- * spaces, no trailing junk (strtonum-style; atoi would accept "12abc").
- */
-int
-config_parse_uint(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	unsigned long	 value = 0;
-	const char	*p;
-
-	if (*s == '\0')
-		return (-1);
-	for (p = s; *p != '\0'; p++) {
-		unsigned long digit = (unsigned long)(*p - '0');
-
-		if (!isdigit((unsigned char)*p))
-			return (-1);
-		/* Stop before passing max, so nothing can overflow. */
-		if (value > max / 10)
-			return (-1);
-		value *= 10;
-		if (digit > max - value)
-			return (-1);
-		value += digit;
-	}
-	if (value < min)
-		return (-1);
-	*out = value;
-	return (0);
-}
-
-/* A byte count with an optional binary suffix: 512, 64k, 1M, 1G. */
-int
-config_parse_size(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char		 digits[32];
-	size_t		 len = strlen(s);
-	unsigned long	 unit = 1, value;
-
-	if (len == 0 || len >= sizeof digits)
-		return (-1);
-	switch (s[len - 1]) {
-	case 'k': case 'K':
-		unit = 1024UL;
-		break;
-	case 'm': case 'M':
-		unit = 1024UL * 1024;
-		break;
-	case 'g': case 'G':
-		unit = 1024UL * 1024 * 1024;
-		break;
-	}
-	if (unit != 1)
-		len--;
-	memcpy(digits, s, len);
-	digits[len] = '\0';
-	if (config_parse_uint(digits, 0, max / unit, &value) == -1)
-		return (-1);
-	value *= unit;
-	if (value < min)
-		return (-1);
-	*out = value;
-	return (0);
-}
-
-/*
- * A byte count as config_parse_size() reads it ("64k", "1M"), when it is
- * a whole number of a unit; else to one decimal of the largest unit it
- * holds ("5.9G", "1.5k").
- */
-const char *
-config_format_size(size_t n, char *buf, size_t len)
-{
-	static const char units[] = "kMG";
-	double		 v = (double)n;
-	size_t		 unit = 1;
-	int		 u = -1;
-
-	while (u < 2 && n / unit >= 1024) {
-		unit *= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%zu", n);
-	else if (n % unit == 0)
-		snprintf(buf, len, "%zu%c", n / unit, units[u]);
-	else
-		snprintf(buf, len, "%.1f%c", v / (double)unit, units[u]);
-	return (buf);
-}
-
-/*
- * Seconds with up to three decimals ("30", "0.5", "1.250"), at most max_s,
- * returned in milliseconds.
- */
-int
-config_parse_seconds(const char *s, unsigned max_s, unsigned *out_ms)
-{
-	char		 whole[16];
-	const char	*dot = strchr(s, '.');
-	size_t		 wlen = dot != NULL ? (size_t)(dot - s) : strlen(s);
-	unsigned long	 secs, ms = 0;
-	unsigned long long total;
-	unsigned	 scale = 100;
-
-	if ((wlen == 0 && dot == NULL) || wlen >= sizeof whole)
-		return (-1);
-	memcpy(whole, s, wlen);
-	whole[wlen] = '\0';
-	if (wlen == 0)
-		secs = 0;	/* ".5" */
-	else if (config_parse_uint(whole, 0, max_s, &secs) == -1)
-		return (-1);
-	if (dot != NULL) {
-		const char *p = dot + 1;
-
-		if (*p == '\0' || strlen(p) > 3)
-			return (-1);
-		for (; *p != '\0'; p++, scale /= 10) {
-			if (!isdigit((unsigned char)*p))
-				return (-1);
-			ms += (unsigned long)(*p - '0') * scale;
-		}
-	}
-	total = (unsigned long long)secs * 1000 + ms;
-	if ((secs == max_s && ms > 0) || total > UINT_MAX)
-		return (-1);	/* past max, or too large for milliseconds */
-	*out_ms = (unsigned)total;
-	return (0);
-}
-
-/* The syslog facilities --syslog-facility takes, by name. */
-static const struct {
-	const char	*name;
-	int		 facility;
-} facilities[] = {
-	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-};
-
-/* A facility by name into *facility: 0, or -1 if there is none such. */
-int
-config_parse_facility(const char *name, int *facility)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
-		if (strcmp(facilities[i].name, name) == 0) {
-			*facility = facilities[i].facility;
-			return (0);
-		}
-	}
-	return (-1);
-}
-
-/* A facility's name, for the start-up log. */
-const char *
-config_facility_name(int facility)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
-		if (facilities[i].facility == facility)
-			return (facilities[i].name);
-	}
-	return ("?");
-}

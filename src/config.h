@@ -80,18 +80,8 @@ enum config_action
 	config_parse(struct config *, int, char **, char *, size_t);
 void	config_free(struct config *);
 void	config_usage(FILE *);
+int	config_check(const struct config *, int, char *, size_t);
 unsigned
 	config_default_threads(void);
-
-int	config_parse_uint(const char *, unsigned long, unsigned long,
-	    unsigned long *);
-int	config_parse_size(const char *, unsigned long, unsigned long,
-	    unsigned long *);
-int	config_parse_seconds(const char *, unsigned, unsigned *);
-const char *
-	config_format_size(size_t, char *, size_t);
-int	config_parse_facility(const char *, int *);
-const char *
-	config_facility_name(int);
 
 #endif /* EVECHO_CONFIG_H */

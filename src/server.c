@@ -41,6 +41,7 @@
 #include "systemd.h"
 #include "tls.h"
 #include "udp.h"
+#include "value.h"
 #include "worker.h"
 
 /* What workers ask of the main thread through its mailbox. */
@@ -505,7 +506,7 @@ server_log_ready(struct server *srv, const char *budget_source)
 	    "for connections, of an open-file limit of %lu", lim->open_fds,
 	    FDLIMIT_SPARE, extra, lim->max_conns, lim->nofile);
 	log_msg(LOGLV_INFO, "memory budget %s (%s) for queued echo",
-	    config_format_size(srv->group.budget.limit, mem, sizeof mem),
+	    value_format_size(srv->group.budget.limit, mem, sizeof mem),
 	    budget_source);
 	if (cfg->max_conns_per_host > 0)
 		snprintf(per_host, sizeof per_host, ", %u per host",
@@ -820,8 +821,8 @@ server_notify_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The TLS context of ",tls" listeners, if there are any (config.c saw to
- * it that there are files exactly then).  EX_OK, or the status for the
+ * The TLS context of ",tls" listeners, if there are any (config_rules.c saw
+ * to it that there are files exactly then).  EX_OK, or the status for the
  * files' fault: EX_NOINPUT, EX_DATAERR.
  */
 static int

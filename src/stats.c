@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "log.h"
 #include "stats.h"
+#include "value.h"
 
 static const char *const stats_end_names[STATS_END_N] = {
 	[STATS_END_CLIENT] = "client",
@@ -176,8 +176,8 @@ stats_log(const struct stats_report *r)
 	    (unsigned long long)stats_get(&r->sum.bytes_acked),
 	    (unsigned long long)stats_get(&r->sum.pauses),
 	    (unsigned long long)stats_get(&r->sum.memory_waits),
-	    config_format_size(r->queued, queued, sizeof queued),
-	    config_format_size(r->budget, budget, sizeof budget),
+	    value_format_size(r->queued, queued, sizeof queued),
+	    value_format_size(r->budget, budget, sizeof budget),
 	    (unsigned long long)r->limit_pauses,
 	    (unsigned long long)(r->limit_paused_ms / 1000),
 	    (unsigned long long)(r->limit_paused_ms % 1000),

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "harness.h"
 #include "log.h"
+#include "value.h"
 
 #define MAX_ARGS	16
 #define ERRLEN		512
@@ -368,7 +369,7 @@ START_TEST(test_log_options)
 			ck_assert_str_eq(cfg.log_file, cases[i].file);
 		ck_assert_int_eq(cfg.syslog, cases[i].syslog);
 		ck_assert_int_eq(cfg.syslog_facility, cases[i].facility);
-		ck_assert_str_eq(config_facility_name(cfg.syslog_facility),
+		ck_assert_str_eq(value_facility_name(cfg.syslog_facility),
 		    cases[i].facility == LOG_DAEMON ? "daemon" :
 		    cases[i].facility == LOG_USER ? "user" : "local3");
 		config_free(&cfg);
@@ -959,7 +960,7 @@ START_TEST(test_reparse)
 }
 END_TEST
 
-/* config_parse_uint() cases: input, range, and the answer. */
+/* value_parse_uint() cases: input, range, and the answer. */
 static const struct uint_case {
 	const char	*s;
 	unsigned long	 min, max;
@@ -1005,11 +1006,11 @@ START_TEST(test_parse_uint)
 	unsigned long		 value = 12345;
 	int			 rc;
 
-	rc = config_parse_uint(uc->s, uc->min, uc->max, &value);
-	ck_assert_msg(rc == uc->rc, "config_parse_uint(\"%s\", %lu, %lu) "
+	rc = value_parse_uint(uc->s, uc->min, uc->max, &value);
+	ck_assert_msg(rc == uc->rc, "value_parse_uint(\"%s\", %lu, %lu) "
 	    "returned %d, want %d", uc->s, uc->min, uc->max, rc, uc->rc);
 	if (rc == 0)
-		ck_assert_msg(value == uc->value, "config_parse_uint(\"%s\") "
+		ck_assert_msg(value == uc->value, "value_parse_uint(\"%s\") "
 		    "gave %lu, want %lu", uc->s, value, uc->value);
 }
 END_TEST
@@ -1022,16 +1023,16 @@ START_TEST(test_parse_uint_ulong_max)
 	size_t		 len;
 
 	snprintf(s, sizeof s, "%lu", ULONG_MAX);
-	ck_assert_int_eq(config_parse_uint(s, 0, ULONG_MAX, &value), 0);
+	ck_assert_int_eq(value_parse_uint(s, 0, ULONG_MAX, &value), 0);
 	ck_assert(value == ULONG_MAX);
 	len = strlen(s);
 	ck_assert(s[len - 1] != '9');	/* so +1 is one digit's change */
 	s[len - 1]++;
-	ck_assert_int_eq(config_parse_uint(s, 0, ULONG_MAX, &value), -1);
+	ck_assert_int_eq(value_parse_uint(s, 0, ULONG_MAX, &value), -1);
 }
 END_TEST
 
-/* config_parse_size() cases, with --max-queue's range unless stated. */
+/* value_parse_size() cases, with --max-queue's range unless stated. */
 static const struct size_case {
 	const char	*s;
 	unsigned long	 min, max;
@@ -1091,11 +1092,11 @@ START_TEST(test_parse_size)
 	unsigned long		 value = 12345;
 	int			 rc;
 
-	rc = config_parse_size(sc->s, sc->min, sc->max, &value);
-	ck_assert_msg(rc == sc->rc, "config_parse_size(\"%s\", %lu, %lu) "
+	rc = value_parse_size(sc->s, sc->min, sc->max, &value);
+	ck_assert_msg(rc == sc->rc, "value_parse_size(\"%s\", %lu, %lu) "
 	    "returned %d, want %d", sc->s, sc->min, sc->max, rc, sc->rc);
 	if (rc == 0)
-		ck_assert_msg(value == sc->value, "config_parse_size(\"%s\") "
+		ck_assert_msg(value == sc->value, "value_parse_size(\"%s\") "
 		    "gave %lu, want %lu", sc->s, value, sc->value);
 }
 END_TEST
@@ -1126,7 +1127,7 @@ START_TEST(test_escape)
 }
 END_TEST
 
-/* config_format_size(): exact units where it can, one decimal where not. */
+/* value_format_size(): exact units where it can, one decimal where not. */
 START_TEST(test_format_size)
 {
 	static const struct {
@@ -1142,7 +1143,7 @@ START_TEST(test_format_size)
 	size_t	 i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		ck_assert_str_eq(config_format_size(cases[i].n, buf,
+		ck_assert_str_eq(value_format_size(cases[i].n, buf,
 		    sizeof buf), cases[i].want);
 }
 END_TEST
@@ -1162,18 +1163,18 @@ START_TEST(test_parse_size_overflow)
 
 		snprintf(s, sizeof s, "%lu%c", n, units[i].suffix);
 		value = 0;
-		ck_assert_msg(config_parse_size(s, 1, ULONG_MAX, &value) == 0,
+		ck_assert_msg(value_parse_size(s, 1, ULONG_MAX, &value) == 0,
 		    "\"%s\" refused", s);
 		ck_assert_msg(value == n * units[i].unit, "\"%s\" gave %lu",
 		    s, value);
 		snprintf(s, sizeof s, "%lu%c", n + 1, units[i].suffix);
-		ck_assert_msg(config_parse_size(s, 1, ULONG_MAX, &value) == -1,
+		ck_assert_msg(value_parse_size(s, 1, ULONG_MAX, &value) == -1,
 		    "\"%s\" accepted as %lu", s, value);
 	}
 }
 END_TEST
 
-/* config_parse_seconds() cases: input, max seconds, answer in ms. */
+/* value_parse_seconds() cases: input, max seconds, answer in ms. */
 static const struct seconds_case {
 	const char	*s;
 	unsigned	 max;
@@ -1243,11 +1244,11 @@ START_TEST(test_parse_seconds)
 	unsigned			 ms = 12345;
 	int				 rc;
 
-	rc = config_parse_seconds(sc->s, sc->max, &ms);
-	ck_assert_msg(rc == sc->rc, "config_parse_seconds(\"%s\", %u) "
+	rc = value_parse_seconds(sc->s, sc->max, &ms);
+	ck_assert_msg(rc == sc->rc, "value_parse_seconds(\"%s\", %u) "
 	    "returned %d, want %d", sc->s, sc->max, rc, sc->rc);
 	if (rc == 0)
-		ck_assert_msg(ms == sc->ms, "config_parse_seconds(\"%s\") "
+		ck_assert_msg(ms == sc->ms, "value_parse_seconds(\"%s\") "
 		    "gave %u ms, want %u", sc->s, ms, sc->ms);
 }
 END_TEST
@@ -1263,13 +1264,13 @@ START_TEST(test_parse_seconds_ms_overflow)
 	unsigned	 ms = 0;
 
 	snprintf(s, sizeof s, "%u.%03u", UINT_MAX / 1000, UINT_MAX % 1000);
-	ck_assert_msg(config_parse_seconds(s, UINT_MAX, &ms) == 0,
+	ck_assert_msg(value_parse_seconds(s, UINT_MAX, &ms) == 0,
 	    "\"%s\" refused", s);
 	ck_assert_uint_eq(ms, UINT_MAX);
 
 	snprintf(s, sizeof s, "%u", UINT_MAX / 1000 + 1);
 	ms = 0;
-	ck_assert_msg(config_parse_seconds(s, UINT_MAX, &ms) == -1,
+	ck_assert_msg(value_parse_seconds(s, UINT_MAX, &ms) == -1,
 	    "\"%s\" s accepted as %u ms", s, ms);
 }
 END_TEST

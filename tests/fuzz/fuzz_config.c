@@ -24,6 +24,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "log.h"
+#include "value.h"
 
 #define FUZZ_ERRLEN	512		/* what main() gives config_parse() */
 
@@ -239,7 +240,7 @@ fuzz_config_sane(const struct config *cfg, enum config_action action)
 	    cfg->log_format == LOG_FORMAT_JSON);
 	FUZZ_CHECK(!(cfg->syslog && cfg->log_file != NULL));
 	FUZZ_CHECK(cfg->log_file == NULL || *cfg->log_file != '\0');
-	FUZZ_CHECK(strcmp(config_facility_name(cfg->syslog_facility), "?") !=
+	FUZZ_CHECK(strcmp(value_facility_name(cfg->syslog_facility), "?") !=
 	    0);
 	/* A metrics address is a string, or untouched when off. */
 	FUZZ_CHECK(memchr(cfg->metrics.host, '\0', sizeof cfg->metrics.host) !=

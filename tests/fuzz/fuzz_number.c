@@ -1,6 +1,6 @@
 /*
  * fuzz_number.c: libFuzzer target for the number parsers behind the flags:
- * config_parse_uint(), config_parse_size() and config_parse_seconds().
+ * value_parse_uint(), value_parse_size() and value_parse_seconds().
  *
  * The first input byte picks the parser and its bounds: 'A' + an index
  * into fuzz_cases[] (the bounds the flags use, then edge cases); any other
@@ -22,9 +22,10 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "value.h"
 
 #define FUZZ_UNTOUCHED	0x5a5a5a5aUL	/* result before a parse */
-#define FUZZ_SIZE_MAX	31	/* longest size config_parse_size() reads */
+#define FUZZ_SIZE_MAX	31	/* longest size value_parse_size() reads */
 #define FUZZ_WHOLE_MAX	15	/* longest whole part of seconds it reads */
 #define FUZZ_DIGITS	"0123456789"
 #define KIB		1024UL
@@ -140,7 +141,7 @@ fuzz_number_model(const char *s, size_t len, unsigned long *out)
 	return (rc);
 }
 
-/* config_parse_uint(): digits only, value in [min, max]. */
+/* value_parse_uint(): digits only, value in [min, max]. */
 static void
 fuzz_number_uint(const char *s, unsigned long min, unsigned long max)
 {
@@ -150,7 +151,7 @@ fuzz_number_uint(const char *s, unsigned long min, unsigned long max)
 
 	ok = fuzz_number_model(s, strlen(s), &want) == 0 && want >= min &&
 	    want <= max;
-	if (config_parse_uint(s, min, max, &got) == -1) {
+	if (value_parse_uint(s, min, max, &got) == -1) {
 		FUZZ_CHECK(!ok);
 		FUZZ_CHECK(got == FUZZ_UNTOUCHED);
 		return;
@@ -161,21 +162,21 @@ fuzz_number_uint(const char *s, unsigned long min, unsigned long max)
 
 	/* Printed back, it parses to the same number. */
 	snprintf(text, sizeof text, "%lu", got);
-	FUZZ_CHECK(config_parse_uint(text, min, max, &again) == 0);
+	FUZZ_CHECK(value_parse_uint(text, min, max, &again) == 0);
 	FUZZ_CHECK(again == got);
 
 	/* The bounds are inclusive, and one past them excludes it. */
-	FUZZ_CHECK(config_parse_uint(s, got, got, &again) == 0);
+	FUZZ_CHECK(value_parse_uint(s, got, got, &again) == 0);
 	FUZZ_CHECK(again == got);
 	if (got > 0)
-		FUZZ_CHECK(config_parse_uint(s, 0, got - 1, &again) == -1);
+		FUZZ_CHECK(value_parse_uint(s, 0, got - 1, &again) == -1);
 	if (got < ULONG_MAX)
-		FUZZ_CHECK(config_parse_uint(s, got + 1, ULONG_MAX,
+		FUZZ_CHECK(value_parse_uint(s, got + 1, ULONG_MAX,
 		    &again) == -1);
 }
 
 /*
- * config_parse_size(): a whole number with an optional k, M or G (either
+ * value_parse_size(): a whole number with an optional k, M or G (either
  * case) for 2^10, 2^20, 2^30; at most FUZZ_SIZE_MAX characters, the length
  * of its buffer; bytes in [min, max].
  */
@@ -199,7 +200,7 @@ fuzz_number_size(const char *s, unsigned long min, unsigned long max)
 	    fuzz_number_model(s, unit == 1 ? len : len - 1, &n) == 0 &&
 	    !__builtin_mul_overflow(n, unit, &want) &&
 	    want >= min && want <= max;
-	if (config_parse_size(s, min, max, &got) == -1) {
+	if (value_parse_size(s, min, max, &got) == -1) {
 		FUZZ_CHECK(!ok);
 		FUZZ_CHECK(got == FUZZ_UNTOUCHED);
 		return;
@@ -211,21 +212,21 @@ fuzz_number_size(const char *s, unsigned long min, unsigned long max)
 
 	/* Printed back in bytes, and with each suffix that divides it. */
 	snprintf(text, sizeof text, "%lu", got);
-	FUZZ_CHECK(config_parse_size(text, min, max, &again) == 0);
+	FUZZ_CHECK(value_parse_size(text, min, max, &again) == 0);
 	FUZZ_CHECK(again == got);
 	for (i = 0, unit = KIB; suffixes[i] != '\0'; i++, unit *= KIB) {
 		if (got % unit != 0)
 			continue;
 		snprintf(text, sizeof text, "%lu%c", got / unit, suffixes[i]);
-		FUZZ_CHECK(config_parse_size(text, min, max, &again) == 0);
+		FUZZ_CHECK(value_parse_size(text, min, max, &again) == 0);
 		FUZZ_CHECK(again == got);
 	}
-	FUZZ_CHECK(config_parse_size(s, got, got, &again) == 0);
+	FUZZ_CHECK(value_parse_size(s, got, got, &again) == 0);
 	FUZZ_CHECK(again == got);
 }
 
 /*
- * config_parse_seconds(): WHOLE, WHOLE.F or .F, with one to three
+ * value_parse_seconds(): WHOLE, WHOLE.F or .F, with one to three
  * decimals and a whole part of at most FUZZ_WHOLE_MAX digits, the length
  * of its buffer; at most max_s seconds, and at most UINT_MAX ms.
  */
@@ -258,7 +259,7 @@ fuzz_number_seconds(const char *s, unsigned max_s)
 		ok = want <= (unsigned long long)max_s * 1000 &&
 		    want <= UINT_MAX;
 	}
-	if (config_parse_seconds(s, max_s, &got) == -1) {
+	if (value_parse_seconds(s, max_s, &got) == -1) {
 		FUZZ_CHECK(!ok);
 		FUZZ_CHECK(got == FUZZ_UNTOUCHED);
 		return;
@@ -270,11 +271,11 @@ fuzz_number_seconds(const char *s, unsigned max_s)
 
 	/* Printed back with three decimals, and whole when it is. */
 	snprintf(text, sizeof text, "%u.%03u", got / 1000, got % 1000);
-	FUZZ_CHECK(config_parse_seconds(text, max_s, &again) == 0);
+	FUZZ_CHECK(value_parse_seconds(text, max_s, &again) == 0);
 	FUZZ_CHECK(again == got);
 	if (got % 1000 == 0) {
 		snprintf(text, sizeof text, "%u", got / 1000);
-		FUZZ_CHECK(config_parse_seconds(text, max_s, &again) == 0);
+		FUZZ_CHECK(value_parse_seconds(text, max_s, &again) == 0);
 		FUZZ_CHECK(again == got);
 	}
 }
