@@ -135,7 +135,9 @@ handshake_peek(struct conn *c)
 		    "header");
 		return;
 	}
-	idle_touch(&w->idle, &c->idle);
+	/* New bytes are activity; the same ones peeked again are not. */
+	if ((size_t)n > c->hs->peeked)
+		idle_touch(&w->idle, &c->idle);
 	switch (proxy_parse(w->scratch, (size_t)n, &hdr, why, sizeof why)) {
 	case PROXY_MORE:
 		handshake_wait(c, (unsigned)n);

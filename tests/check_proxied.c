@@ -281,6 +281,33 @@ START_TEST(test_slow_header)
 END_TEST
 
 /*
+ * With no --handshake-timeout, -t still bounds a header that stops
+ * half-way: looking at the same bytes again is no sign of life.
+ */
+START_TEST(test_partial_header_idles)
+{
+	static const char *const args[] = { "-v", "--threads", "1",
+	    "--handshake-timeout", "0", "-t", "0.5", "-l",
+	    "127.0.0.1:0,proxy", NULL };
+	struct evecho	 e;
+	long		 start, took;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect("127.0.0.1", e.port);
+	start = now_ms();
+	ck_assert_int_eq(send_all(fd, "PROXY TCP4 ", 11, IO_TIMEOUT_MS), 0);
+	expect_closed(fd);
+	took = now_ms() - start;
+	close(fd);
+	ck_assert_msg(took >= 400 && took < 3000, "closed after %ld ms", took);
+	ck_assert_int_eq(evecho_wait_log(&e, "closed (idle timeout)",
+	    WAIT_MS), 0);
+	stop_clean(&e);
+}
+END_TEST
+
+/*
  * A client that connects and leaves without a byte, as a TCP health
  * check does, is no error: closed as "client", with no warning.
  */
@@ -358,6 +385,7 @@ proxied_suite(void)
 	harness_add_test(tc, test_v2_local_counted);
 	harness_add_test(tc, test_bad_headers);
 	harness_add_test(tc, test_slow_header);
+	harness_add_test(tc, test_partial_header_idles);
 	harness_add_test(tc, test_empty_connection);
 	harness_add_test(tc, test_drain_mid_header);
 	harness_add_test(tc, test_json_fields);
