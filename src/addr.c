@@ -22,6 +22,7 @@
 #include <event2/util.h>
 
 #include "addr.h"
+#include "cli.h"
 
 /* The listener options, as written after a comma. */
 static const struct {
@@ -415,14 +416,18 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 	}
 	case AF_UNIX: {
 		const struct sockaddr_un *sun = (const void *)sa;
+		char	 path[sizeof sun->sun_path + 1], shown[ADDR_STRLEN];
+		int	 abstract;
 
 		/* An abstract name (Linux) starts with a NUL: "@name". */
-		if (sun->sun_path[0] == '\0' && sun->sun_path[1] != '\0')
-			snprintf(buf, len, "unix:@%.*s",
-			    (int)sizeof sun->sun_path - 1, sun->sun_path + 1);
-		else
-			snprintf(buf, len, "unix:%.*s",
-			    (int)sizeof sun->sun_path, sun->sun_path);
+		abstract = sun->sun_path[0] == '\0' && sun->sun_path[1] != '\0';
+		snprintf(path, sizeof path, "%.*s",
+		    (int)sizeof sun->sun_path - abstract,
+		    sun->sun_path + abstract);
+		/* Peers choose paths (a PROXY header, any bytes): no line
+		 * breaks or terminal escapes reach the log. */
+		snprintf(buf, len, "unix:%s%s", abstract ? "@" : "",
+		    cli_escape(path, shown, sizeof shown));
 		return (buf);
 	}
 	default:

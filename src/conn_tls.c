@@ -291,6 +291,7 @@ conn_tls_ready(struct conn *c)
 	stats_add(&w->stats.tls_handshakes, 1);
 	c->state = CONN_ECHOING;
 	tls_describe(bufferevent_openssl_get_ssl(c->bev), desc, sizeof desc);
+	memset(&ss, 0, sizeof ss);	/* an unbound Unix client fills no path */
 	if (c->proxied != 0) {
 		snprintf(proto, sizeof proto, "PROXY v%d%s, %s",
 		    c->proxied & ~CONN_PROXY_LOCAL, c->proxied &
@@ -324,13 +325,13 @@ static void
 conn_tls_fail(struct conn *c, enum stats_end end, const char *why)
 {
 	struct worker	*w = c->worker;
-	char		 peer[ADDR_STRLEN], note[80];
+	char		 peer[CONN_PEER_STRLEN], note[80];
 	unsigned long	 held;
 
 	stats_add(&w->stats.tls_failures, 1);
 	if (log_flood_pass(&w->handshake_errors, &held))
-		log_warn("%s on %s: %s; closed%s", addr_format(&c->peer.sa,
-		    peer, sizeof peer), c->listener->name, why,
+		log_warn("%s on %s: %s; closed%s", conn_peer_name(c, peer,
+		    sizeof peer), c->listener->name, why,
 		    log_flood_note(held, note, sizeof note));
 	conn_close(c, end, why);
 }

@@ -398,7 +398,7 @@ START_TEST(test_per_host_cap)
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
 	close(extra);
-	kill(e.pid, SIGTERM);
+	evecho_kill(&e, SIGTERM);
 	ck_assert_int_eq(evecho_wait_exit(&e, IO_TIMEOUT_MS, &status), 0);
 	ck_assert_msg(evecho_log_count(&e, want) == 1, "no line '%s'", want);
 	evecho_stop(&e);
@@ -434,7 +434,7 @@ START_TEST(test_per_host_warnings_summarised)
 	for (i = 0; i < 5; i++)
 		close(kept[i]);
 	/* Once evecho has exited, its log is all written. */
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_exit(&e, IO_TIMEOUT_MS, NULL), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "refused 5 connections over "
 	    "--max-conns-per-host"), 1);

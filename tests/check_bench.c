@@ -861,10 +861,10 @@ START_TEST(test_unix)
 	assert_clean(&r, "stream");
 	snprintf(want, sizeof want, "\"target\":\"%s\"", where);
 	ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "; 3 accepted over Unix-domain "
 	    "sockets", 10000), 0);	/* the probe, and the two */
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, 20000);
 	evecho_stop(&e);
 
@@ -910,7 +910,7 @@ START_TEST(test_unix_proxy)
 	ck_assert_int_eq(evecho_wait_log_count(&e, want, 2, 10000), 2);
 	ck_assert_int_eq(evecho_wait_log_count(&e, ", PROXY v2 (", 2, 10000),
 	    2);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, 20000);
 	evecho_stop(&e);
 }

@@ -166,7 +166,7 @@ fault_clean_exit(struct evecho *e, const char *what)
 	int	 status;
 	char	*log;
 
-	kill(e->pid, SIGTERM);
+	evecho_kill(e, SIGTERM);
 	if (evecho_wait_exit(e, 20000, &status) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
 		log = evecho_log(e);

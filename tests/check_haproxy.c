@@ -210,8 +210,8 @@ START_TEST(test_scale_out)
 	    0 || evecho_wait_log(&e[1], ", PROXY v2 LOCAL", 0) == 0,
 	    "no health check came as a PROXY v2 LOCAL header");
 	haproxy_stop(&h);
-	ck_assert_int_eq(kill(e[0].pid, SIGTERM), 0);
-	ck_assert_int_eq(kill(e[1].pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e[0], SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e[1], SIGTERM), 0);
 	evecho_must_exit_0(&e[0], WAIT_MS);
 	evecho_must_exit_0(&e[1], WAIT_MS);
 }

@@ -351,7 +351,7 @@ START_TEST(test_sigterm_drains)
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	wait_read_all(&e, len, IO_TIMEOUT_MS);
 
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM: stopped listening",
 	    IO_TIMEOUT_MS), 0);
 	late = tcp_connect_addr(e.addrs[0]);
@@ -401,7 +401,7 @@ START_TEST(test_sigterm_unread_input)
 	ck_assert_msg(evecho_wait_log(&e, "paused reading", IO_TIMEOUT_MS) ==
 	    0, "evecho never stopped reading");
 
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	got = recv_echo_to_eof(fd, data, sent, IO_TIMEOUT_MS);
 	ck_assert_msg(got >= 1024 * 1024, "only %zu bytes echoed before EOF",
 	    got);
@@ -461,7 +461,7 @@ START_TEST(test_sigterm_no_clients)
 	struct evecho	 e;
 
 	evecho_must_start(&e, args);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, 5000);
 	evecho_stop(&e);
 }
@@ -482,7 +482,7 @@ START_TEST(test_drain_timeout)
 	evecho_must_start(&e, args);
 	fd = stalled_client(&e, 31);
 	t0 = now_ms();
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, 10000);
 	took = now_ms() - t0;
 	ck_assert_msg(took >= 400, "exited after %ld ms, before the drain "
@@ -524,7 +524,7 @@ START_TEST(test_drain_timeout_unsent)
 	ck_assert_int_eq(send_all(fd, data, len, IO_TIMEOUT_MS), 0);
 	wait_read_all(&e, len, IO_TIMEOUT_MS);
 
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	unsent = logged_number(&e, line);
 	ck_assert_msg(unsent >= 0, "no line '%s...'", line);
@@ -551,10 +551,10 @@ START_TEST(test_second_signal)
 
 	evecho_must_start(&e, args);
 	fd = stalled_client(&e, 32);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "draining 1 connection",
 	    IO_TIMEOUT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_msg(evecho_wait_exit(&e, 5000, &status) == 0,
 	    "a second SIGTERM did not end evecho");
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
@@ -607,7 +607,7 @@ START_TEST(test_default_log_level)
 	ck_assert_int_eq(send_all(fd, &b, 1, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
 	close(fd);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	ck_assert_int_eq(evecho_log_count(&e, "connected"), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "listening on "), 1);
@@ -635,7 +635,7 @@ START_TEST(test_quiet)
 	ck_assert_int_eq(recv_exact(fd, &b, 1, IO_TIMEOUT_MS), 0);
 	ck_assert_uint_eq(b, 'q');
 	close(fd);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	log = evecho_log(&e);
 	ck_assert_ptr_nonnull(log);

@@ -155,12 +155,12 @@ START_TEST(test_log_file_reopen)
 	one_echo(addr);
 	ck_assert_int_eq(wait_file(moved, " closed (", 2, WAIT_MS), 0);
 
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	ck_assert_msg(wait_file(path, "SIGHUP: reopened log file", 1,
 	    WAIT_MS) == 0, "no new log file after SIGHUP");
 	one_echo(addr);
 	ck_assert_int_eq(wait_file(path, " closed (", 1, WAIT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 
 	old = slurp(moved);
@@ -186,10 +186,10 @@ START_TEST(test_sighup_ignored)
 	struct evecho	 e;
 
 	evecho_must_start(&e, args);
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	sleep_ms(100);
 	one_echo(e.addrs[0]);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	evecho_stop(&e);
 }
@@ -256,9 +256,9 @@ START_TEST(test_log_json)
 	one_echo(addr);
 	ck_assert_int_eq(wait_file(path, "\"event\":\"closed\"", 1, WAIT_MS),
 	    0);
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	ck_assert_int_eq(wait_file(path, "SIGHUP", 1, WAIT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 
 	text = slurp(path);
@@ -389,7 +389,7 @@ START_TEST(test_syslog)
 	ck_assert_int_eq(recv_eof(fd2, IO_TIMEOUT_MS), 0);
 	close(fd2);
 	close(fd1);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	ck_assert_int_eq(wait_file(out, "]: stopped", 1, WAIT_MS), 0);
 
@@ -538,7 +538,7 @@ START_TEST(test_log_stalled_reader)
 	ck_assert_msg(read_until(rfd, seen, sizeof seen, " log lines lost: "
 	    "the log could not keep up", WAIT_MS) == 0,
 	    "no line about lost lines");
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(read_until(rfd, seen, sizeof seen, " stopped\n",
 	    WAIT_MS), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
@@ -562,7 +562,7 @@ START_TEST(test_log_stalled_exit)
 	ck_assert_int_eq(send_all(fd, "x", 1, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(recv_exact(fd, (char [1]){ 0 }, 1, IO_TIMEOUT_MS), 0);
 	t0 = now_ms();
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 	close(fd);
 	if (harness_wrapped("test_log_stalled_exit: exit status and time")) {

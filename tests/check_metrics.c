@@ -253,7 +253,7 @@ START_TEST(test_scrape_counts)
 	http_free(&r);
 
 	close(held[0]);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -308,7 +308,7 @@ START_TEST(test_scrape_under_load)
 	ck_assert_double_eq(last_acc, CLIENTS + ROUNDS / 10);
 	for (i = 0; i < CLIENTS; i++)
 		close(fd[i]);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -373,7 +373,7 @@ START_TEST(test_health_and_errors)
 	/* A client still open holds the drain; health says so. */
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", e.port), -1);
 	echo_pattern(fd, 10, 1);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "draining 1 connection",
 	    IO_TIMEOUT_MS), 0);
 	http_ask(port, "GET", "/healthz", &r);
@@ -437,7 +437,7 @@ START_TEST(test_clients_capped)
 		close(idle[i]);
 	}
 	close(waiting);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -497,7 +497,7 @@ START_TEST(test_pipelined_flood)
 	ck_assert_uint_lt(got, 64 * 1024);
 	close(fd);
 	free(flood);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -536,7 +536,7 @@ START_TEST(test_answer_whole)
 	ck_assert_ptr_nonnull(strstr(r.body, "process_start_time_seconds "));
 	http_free(&r);
 	close(fd);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -571,7 +571,7 @@ START_TEST(test_reserve)
 			q--;
 		conns[k] = atoi(q);
 		free(log);
-		ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+		ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 		evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 		evecho_stop(&e);
 	}

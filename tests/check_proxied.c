@@ -67,7 +67,7 @@ start_proxied(struct evecho *e, const char *extra)
 static void
 stop_clean(struct evecho *e)
 {
-	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGTERM), 0);
 	evecho_must_exit_0(e, WAIT_MS);
 }
 
@@ -185,9 +185,40 @@ START_TEST(test_v2_local_counted)
 	close(fd);
 	ck_assert_int_eq(evecho_wait_log(&e, "[2001:db8::1]:1 connected",
 	    WAIT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "PROXY headers 1 v1, 0 v2, "
 	    "1 local", WAIT_MS), 0);
+	stop_clean(&e);
+}
+END_TEST
+
+/*
+ * A v2 header may name a Unix-domain client by any bytes at all: the log
+ * shows its control characters escaped, and no line can be forged.
+ */
+START_TEST(test_unix_path_escaped)
+{
+	static const char path[] = "/x\nFORGED LINE\x1b[2J";
+	unsigned char	 msg[16 + 216 + 2];
+	struct evecho	 e;
+	int		 fd;
+
+	start_proxied(&e, NULL);
+	memset(msg, 0, sizeof msg);
+	memcpy(msg, v2_sig, sizeof v2_sig);
+	msg[12] = 0x21;			/* version 2, PROXY */
+	msg[13] = 0x31;			/* AF_UNIX, STREAM */
+	msg[15] = 216;			/* two paths of 108 bytes */
+	memcpy(msg + 16, path, sizeof path - 1);
+	memcpy(msg + 16 + 108, "/run/to", 7);
+	memcpy(msg + 16 + 216, "ok", 2);
+	fd = tcp_connect("127.0.0.1", e.port);
+	expect_echo(fd, msg, sizeof msg, "ok");
+	close(fd);
+	ck_assert_int_eq(evecho_wait_log(&e, "unix:/x\\nFORGED LINE\\x1b[2J "
+	    "connected via", WAIT_MS), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "\nFORGED"), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "\x1b"), 0);
 	stop_clean(&e);
 }
 END_TEST
@@ -230,7 +261,7 @@ START_TEST(test_bad_headers)
 	fd = tcp_connect("127.0.0.1", plain_port(&e));
 	echo_pattern(fd, 1000, 3);
 	close(fd);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	snprintf(want, sizeof want, "0 shutdown, %zu protocol, 0 handshake",
 	    n);
 	ck_assert_msg(evecho_wait_log(&e, want, WAIT_MS) == 0, "no '%s'",
@@ -273,7 +304,7 @@ START_TEST(test_slow_header)
 	close(fd);
 	ck_assert_msg(took >= 400 && took < 3000, "silent client closed after "
 	    "%ld ms", took);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "0 protocol, 2 handshake",
 	    WAIT_MS), 0);
 	stop_clean(&e);
@@ -322,7 +353,7 @@ START_TEST(test_empty_connection)
 	ck_assert_int_eq(evecho_wait_log(&e, "closed (closed before its PROXY "
 	    "header)", WAIT_MS), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "warning: 127.0.0.1"), 0);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "ended 1 client", WAIT_MS), 0);
 	stop_clean(&e);
 }
@@ -340,7 +371,7 @@ START_TEST(test_drain_mid_header)
 	ck_assert_int_eq(send_all(fd, "PROX", 4, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, " connected", 200), -1);
 	start = now_ms();
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	expect_closed(fd);
 	close(fd);
 	ck_assert_int_eq(evecho_wait_exit(&e, WAIT_MS, &status), 0);
@@ -383,6 +414,7 @@ proxied_suite(void)
 	harness_add_test(tc, test_v1_same_segment);
 	harness_add_test(tc, test_v2_trickled);
 	harness_add_test(tc, test_v2_local_counted);
+	harness_add_test(tc, test_unix_path_escaped);
 	harness_add_test(tc, test_bad_headers);
 	harness_add_test(tc, test_slow_header);
 	harness_add_test(tc, test_partial_header_idles);

@@ -113,7 +113,7 @@ service_read_pid(const char *path)
 static void
 service_stop_unlinks(struct evecho *e, const char *pidfile)
 {
-	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGTERM), 0);
 	evecho_must_exit_0(e, WAIT_MS);
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
 	evecho_stop(e);
@@ -378,7 +378,7 @@ START_TEST(test_user_nobody)
 	    "%s", log);
 	ck_assert_msg(strstr(log, "running as root") == NULL, "%s", log);
 	free(log);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	evecho_stop(&e);
 }
@@ -414,7 +414,7 @@ START_TEST(test_user_group)
 	}
 	service_check_ids(e.pid, "nobody", pw->pw_uid, gr->gr_gid);
 	service_echo(e.port);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	evecho_stop(&e);
 }
@@ -462,7 +462,7 @@ START_TEST(test_root_warning)
 	evecho_must_start(&e, args);
 	ck_assert_int_eq(evecho_log_count(&e, "warning: running as root: "
 	    "give --user to drop privileges once listening\n"), 1);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	evecho_stop(&e);
 }
@@ -529,7 +529,7 @@ START_TEST(test_chroot)
 	ck_assert_str_eq(root, dir);
 	service_check_ids(e.pid, "nobody", pw->pw_uid, pw->pw_gid);
 	service_echo(e.port);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	evecho_stop(&e);
 
@@ -747,7 +747,7 @@ START_TEST(test_pidfile_after_drop)
 		evecho_must_start(&e, args);
 	}
 	ck_assert_int_eq(service_read_pid(pidfile), (long)e.pid);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, WAIT_MS);
 	ck_assert_ptr_nonnull(text = service_slurp(pidfile));
 	ck_assert_str_eq(text, "");

@@ -104,7 +104,7 @@ START_TEST(test_sigusr1_counts)
 	/* Every close seen, then asked. */
 	ck_assert_int_eq(evecho_wait_log_count(&e, " closed (", 8,
 	    IO_TIMEOUT_MS), 8);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
 	last_stats(&e, &c);
 	ck_assert_uint_eq(c.open, 0);
@@ -121,7 +121,7 @@ START_TEST(test_sigusr1_counts)
 	ck_assert_uint_ge(c.acked, in - 500);
 	ck_assert_uint_le(c.acked, in);
 	ck_assert_uint_eq(c.limit_pauses, 0);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -163,7 +163,7 @@ START_TEST(test_stats_interval)
 		    (4 << 20) - sent, IO_TIMEOUT_MS), 0);
 	free(data);
 	ck_assert_int_ge(evecho_wait_log_count(&e, "stats: ", 3, 5000), 3);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(recv_eof(fd, IO_TIMEOUT_MS), 0);
 	close(fd);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
@@ -205,14 +205,14 @@ START_TEST(test_acked_is_what_arrived)
 	    sizeof rst), 0);
 	close(fd);
 	ck_assert_int_eq(evecho_wait_log(&e, " closed (", IO_TIMEOUT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
 	last_stats(&e, &c);
 	ck_assert_uint_eq(c.in, 256 << 10);
 	ck_assert_uint_ge(c.acked, sizeof got);
 	ck_assert_uint_le(c.acked, sizeof got + (unsigned)inq);
 	ck_assert_uint_gt(c.out, c.acked);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 	free(data);
@@ -238,14 +238,14 @@ START_TEST(test_limit_pauses)
 	sleep_ms(400);
 	close(first);
 	echo_pattern(second, 10, 32);	/* accepted now */
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "stats: ", IO_TIMEOUT_MS), 0);
 	last_stats(&e, &c);
 	/* Paused at the first client, and again at the second. */
 	ck_assert_uint_eq(c.limit_pauses, 2);
 	ck_assert_uint_ge(c.limit_s * 1000 + c.limit_ms, 350);
 	close(second);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }

@@ -268,7 +268,7 @@ START_TEST(test_socket_activation)
 	ck_assert_msg(flags != -1 && (flags & O_NONBLOCK) &&
 	    (flags & O_CLOEXEC), "the socket passed in has flags 0%lo", flags);
 	close(fd);
-	kill(e.pid, SIGTERM);
+	evecho_kill(&e, SIGTERM);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -311,7 +311,7 @@ START_TEST(test_socket_activation_and_listen)
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", other), -1);
 	echo_pattern(fd, 1000, 3);
 	close(fd);
-	kill(e.pid, SIGTERM);
+	evecho_kill(&e, SIGTERM);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	evecho_stop(&e);
 }
@@ -436,7 +436,7 @@ START_TEST(test_notify)
 	    IO_TIMEOUT_MS) == 0, "no STATUS= for 1 connection; got:\n%s",
 	    n.seen);
 
-	kill(e.pid, SIGTERM);
+	evecho_kill(&e, SIGTERM);
 	ck_assert_msg(notify_wait(&n, "STOPPING=1", IO_TIMEOUT_MS) == 0,
 	    "no STOPPING=1; got:\n%s", n.seen);
 	ck_assert_int_eq(notify_count(&n, "STATUS=draining 1 connection"), 1);
@@ -465,7 +465,7 @@ START_TEST(test_notify_fails)
 	ck_assert_int_ne(fd = tcp_connect("127.0.0.1", e.port), -1);
 	echo_pattern(fd, 1000, 5);
 	close(fd);
-	kill(e.pid, SIGTERM);
+	evecho_kill(&e, SIGTERM);
 	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
 	ck_assert_int_eq(evecho_log_count(&e, "cannot notify systemd at "
 	    "NOTIFY_SOCKET /nonexistent/evecho-notify: No such file or "

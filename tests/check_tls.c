@@ -109,7 +109,7 @@ start_tls(struct evecho *e, const struct tls_files *f, const char *spec,
 static void
 stop_tls(struct evecho *e)
 {
-	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGTERM), 0);
 	evecho_must_exit_0(e, IO_TIMEOUT_MS);
 }
 
@@ -287,7 +287,7 @@ stats_line(struct evecho *e, int nth)
 {
 	char	*log, *p, *line;
 
-	ck_assert_int_eq(kill(e->pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGUSR1), 0);
 	ck_assert_int_ge(evecho_wait_log_count(e, "stats: ", nth,
 	    IO_TIMEOUT_MS), nth);
 	ck_assert_ptr_nonnull(log = evecho_log(e));
@@ -508,7 +508,7 @@ START_TEST(test_drain_close_notify)
 	start_tls(&e, &f, NULL, NULL, NULL);
 	ssl = tls_connect(ctx, e.port, NULL);
 	ssl_echo(ssl, 1000, 3);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	expect_close_notify(ssl);
 	ck_assert_int_ge(SSL_shutdown(ssl), 0);
 	tls_close(ssl);
@@ -887,7 +887,7 @@ START_TEST(test_reload)
 
 	ck_assert_int_eq(rename(f.cert2, f.cert), 0);
 	ck_assert_int_eq(rename(f.key2, f.key), 0);
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGHUP: reloaded TLS "
 	    "certificate", IO_TIMEOUT_MS), 0);
 	ssl = tls_connect(ctx, e.port, NULL);
@@ -901,7 +901,7 @@ START_TEST(test_reload)
 	ck_assert_ptr_nonnull(fp = fopen(f.cert, "w"));
 	fputs("-----BEGIN CERTIFICATE-----\nbroken\n", fp);
 	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "error: SIGHUP: --tls-cert ",
 	    IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(evecho_log_count(&e, "holds no PEM certificate; "
@@ -939,7 +939,7 @@ START_TEST(test_reload_after_user)
 	tls_files_make(&f);
 	ck_assert_int_eq(chmod(f.key, 0600), 0);
 	start_tls(&e, &f, NULL, more, NULL);
-	ck_assert_int_eq(kill(e.pid, SIGHUP), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGHUP), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "error: SIGHUP: cannot read "
 	    "--tls-key ", IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(evecho_log_count(&e, ": Permission denied; still "

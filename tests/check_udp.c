@@ -134,7 +134,7 @@ stats_count(struct evecho *e, const char *label)
 	int			 before;
 
 	before = evecho_log_count(e, "stats: ");
-	ck_assert_int_eq(kill(e->pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGUSR1), 0);
 	ck_assert_int_ge(evecho_wait_log_count(e, "stats: ", before + 1,
 	    WAIT_MS), before + 1);
 	ck_assert_ptr_nonnull(log = evecho_log(e));
@@ -176,7 +176,7 @@ stats_expect(struct evecho *e, const char *label, unsigned long long want)
 static void
 udp_stop(struct evecho *e)
 {
-	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGTERM), 0);
 	evecho_must_exit_0(e, WAIT_MS);
 }
 
@@ -571,7 +571,7 @@ START_TEST(test_sigterm)
 	fd = udp_connected(AF_INET, port);
 	assert_udp_echo(fd, 4, 1);
 	t0 = now_ms();
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM", WAIT_MS), 0);
 	for (i = 0; i < 50 && !refused; i++) {
 		if (send(fd, "late", 4, 0) == -1 && errno == ECONNREFUSED) {

@@ -158,7 +158,7 @@ unix_exit_is(int status, int want, const char *err)
 static void
 unix_term(struct evecho *e)
 {
-	ck_assert_int_eq(kill(e->pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(e, SIGTERM), 0);
 	evecho_must_exit_0(e, EXIT_MS);
 }
 
@@ -397,7 +397,7 @@ START_TEST(test_removed_at_exit)
 	fd = unix_connect(sock);
 	ck_assert_int_eq(send_all(fd, "abc", 3, IO_TIMEOUT_MS), 0);
 	ck_assert_int_eq(recv_exact(fd, buf, 3, IO_TIMEOUT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGTERM), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
 	/* Listening stops, and the file goes, as the drain begins. */
 	ck_assert_int_eq(evecho_wait_log(&e, "SIGTERM: stopped listening",
 	    IO_TIMEOUT_MS), 0);
@@ -636,7 +636,7 @@ START_TEST(test_abstract)
 	/* No TCP_INFO here: what was written counts as acknowledged. */
 	ck_assert_int_eq(evecho_wait_log(&e, "closed (closed by client)",
 	    IO_TIMEOUT_MS), 0);
-	ck_assert_int_eq(kill(e.pid, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
 	snprintf(want, sizeof want, "; 1 accepted over Unix-domain sockets");
 	ck_assert_int_eq(evecho_wait_log(&e, want, IO_TIMEOUT_MS), 0);
 	log = evecho_log(&e);

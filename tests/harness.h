@@ -66,6 +66,7 @@ char	*evecho_log(struct evecho *);
 int	 evecho_log_count(struct evecho *, const char *);
 int	 evecho_wait_log_count(struct evecho *, const char *, int, int);
 int	 evecho_wait_exit(struct evecho *, int, int *);
+int	 evecho_kill(struct evecho *, int);
 void	 evecho_must_exit_0(struct evecho *, int);
 void	 evecho_stop(struct evecho *);
 long	 evecho_rss_kb(const struct evecho *);
