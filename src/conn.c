@@ -474,10 +474,7 @@ void
 conn_take(struct conn *c, struct evbuffer *in)
 {
 	struct worker		*w = c->worker;
-	struct evbuffer_iovec	 v[4];
-	struct evbuffer_ptr	 at;
 	size_t			 len = evbuffer_get_length(in);
-	int			 i, n;
 
 	conn_unpromise(c);
 	if (len == 0)
@@ -487,19 +484,8 @@ conn_take(struct conn *c, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (w->cfg->uppercase && evbuffer_ptr_set(in, &at, 0,
-	    EVBUFFER_PTR_SET) == 0) {
-		/* In place: the chains are ours, written by SSL_read(). */
-		while ((n = evbuffer_peek(in, -1, &at, v, 4)) > 0) {
-			for (i = 0; i < n && i < 4; i++) {
-				transform_upper(v[i].iov_base, v[i].iov_len);
-				evbuffer_ptr_set(in, &at, v[i].iov_len,
-				    EVBUFFER_PTR_ADD);
-			}
-			if (n <= 4)
-				break;
-		}
-	}
+	if (w->cfg->uppercase)
+		transform_upper_buffer(in);
 	if (evbuffer_add_buffer(bufferevent_get_output(c->bev), in) == -1) {
 		conn_close(c, STATS_END_ERROR, "out of memory");
 		return;

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+struct evbuffer;
+
 void	transform_upper(unsigned char *, size_t);
+void	transform_upper_buffer(struct evbuffer *);
 
 #endif /* EVECHO_TRANSFORM_H */

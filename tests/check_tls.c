@@ -776,6 +776,8 @@ START_TEST(test_uppercase)
 	SSL_CTX			*ctx = client_ctx(TLS1_2_VERSION, 0);
 	SSL			*ssl;
 	char			 back[32];
+	static char		 big[256 << 10];
+	size_t			 i;
 
 	tls_files_make(&f);
 	start_tls(&e, &f, NULL, more, NULL);
@@ -783,6 +785,15 @@ START_TEST(test_uppercase)
 	ssl_write_all(ssl, "Hello, TLS 1.3!", 15);
 	ssl_read_exact(ssl, back, 15);
 	ck_assert_mem_eq(back, "HELLO, TLS 1.3!", 15);
+	/* A burst that OpenSSL reads as many records, in many chains. */
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (char)('a' + i % 26);
+	ssl_write_all(ssl, big, sizeof big);
+	ssl_read_exact(ssl, big, sizeof big);
+	for (i = 0; i < sizeof big; i++) {
+		if (big[i] != (char)('A' + i % 26))
+			ck_abort_msg("byte %zu came back as '%c'", i, big[i]);
+	}
 	tls_close(ssl);
 	stop_tls(&e);
 	SSL_CTX_free(ctx);

@@ -1,6 +1,6 @@
 /*
  * check_transform.c: the -U transform: exactly ASCII a-z change, whatever
- * the locale, and only within the bytes given.
+ * the locale, and only within the bytes given, in every chain of a buffer.
  */
 #include "autoconfig.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <event2/buffer.h>
 
 #include "harness.h"
 #include "transform.h"
@@ -78,16 +79,42 @@ START_TEST(test_upper_utf8_locale)
 }
 END_TEST
 
+/*
+ * A buffer of many chains (TLS's plaintext, read record by record) is
+ * upper-cased to its last byte, not only its first four chains.
+ */
+START_TEST(test_upper_buffer_chains)
+{
+	char		 chunks[10][27];
+	struct evbuffer	*buf;
+	size_t		 i;
+
+	ck_assert_ptr_nonnull(buf = evbuffer_new());
+	for (i = 0; i < 10; i++) {
+		memcpy(chunks[i], "abcdefghijklmnopqrstuvwxyz", 27);
+		/* A reference is a chain of its own: ten chains. */
+		ck_assert_int_eq(evbuffer_add_reference(buf, chunks[i], 26,
+		    NULL, NULL), 0);
+	}
+	ck_assert_int_eq(evbuffer_peek(buf, 260, NULL, NULL, 0), 10);
+	transform_upper_buffer(buf);
+	for (i = 0; i < 10; i++)
+		ck_assert_str_eq(chunks[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	evbuffer_free(buf);
+}
+END_TEST
+
 static Suite *
 transform_suite(void)
 {
 	Suite	*s = suite_create("transform");
 	TCase	*tc = tcase_create("upper");
 
-	tcase_add_test(tc, test_upper_all_bytes);
-	tcase_add_test(tc, test_upper_length);
-	tcase_add_test(tc, test_upper_idempotent);
-	tcase_add_test(tc, test_upper_utf8_locale);
+	harness_add_test(tc, test_upper_all_bytes);
+	harness_add_test(tc, test_upper_length);
+	harness_add_test(tc, test_upper_idempotent);
+	harness_add_test(tc, test_upper_utf8_locale);
+	harness_add_test(tc, test_upper_buffer_chains);
 	suite_add_tcase(s, tc);
 	return (s);
 }
