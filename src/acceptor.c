@@ -389,10 +389,15 @@ acceptor_close(struct acceptor *acc)
 	size_t	 i;
 
 	for (i = 0; i < acc->nlisteners; i++) {
+		/*
+		 * The file first: while the socket is open its inode cannot
+		 * be reused, so the device and inode still tell ours from
+		 * a new evecho's at the same path.
+		 */
+		acceptor_unlink(acc, &acc->listeners[i]);
 		if (acc->listeners[i].lev != NULL)
 			evconnlistener_free(acc->listeners[i].lev);
 		acc->listeners[i].lev = NULL;
-		acceptor_unlink(acc, &acc->listeners[i]);
 	}
 	acc->accepting = 0;
 }

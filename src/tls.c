@@ -231,9 +231,14 @@ tls_read_file(const char *flag, const char *path, BIO **out, char *err,
 		    strerror(errno));
 		return (EX_NOINPUT);
 	}
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "cannot read %s %s: %s", flag, path,
-		    S_ISDIR(st.st_mode) ? strerror(EISDIR) : strerror(errno));
+		    strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot read %s %s: %s", flag, path,
+		    strerror(EISDIR));
 		goto done;
 	}
 	if ((buf = malloc(TLS_FILE_MAX)) == NULL) {

@@ -359,6 +359,13 @@ unixsock_finish(const char *path, const struct unixsock_opts *opts,
 		    path, strerror(errno));
 		return (EX_OSERR);
 	}
+	/* Swapped since bind(2) by someone who can write the directory:
+	 * chmod would follow a symbolic link to its target. */
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "cannot listen on unix:%s: the socket "
+		    "file was replaced while evecho set it up", path);
+		return (EX_CANTCREAT);
+	}
 	if ((st.st_mode & 07777) != (mode_t)opts->mode &&
 	    fchmodat(AT_FDCWD, path, (mode_t)opts->mode, 0) == -1) {
 		snprintf(err, errlen, "cannot listen on unix:%s: chmod: %s",
