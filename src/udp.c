@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 #ifdef __linux__
 #include <linux/filter.h>	/* SO_ATTACH_REUSEPORT_CBPF */
 #endif
@@ -48,6 +49,7 @@ struct udp_sock {
 	int			 ev_added;
 	struct udp_worker	*uw;		/* who serves it */
 	int			 family;
+	unsigned		 port;		/* bound to */
 	int			 steered;	/* its group goes by host */
 	char			 name[ADDR_STRLEN + 4];	/* "udp:..." */
 };
@@ -198,6 +200,9 @@ udp_take(int fd, void *arg, char *err, size_t errlen)
 	memset(us, 0, sizeof *us);
 	us->fd = fd;
 	us->family = ss.ss_family;
+	us->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
 	snprintf(us->name, sizeof us->name, "udp:%s",
 	    addr_format((struct sockaddr *)&ss, name, sizeof name));
 	return (0);
@@ -322,16 +327,16 @@ udp_close(struct udp_sock *us)
 }
 
 /*
- * Whether to echo a datagram of sa (salen bytes), received with
- * msg_flags, at now_ms: STATS_UDP_REFUSAL_N to echo it, or why not
- * (and, for a guarded source, which guard in *guard).  A guarded or cut
- * datagram costs its host no token.
+ * Whether to echo a datagram of sa (salen bytes) to a listener on port
+ * own, received with msg_flags, at now_ms: STATS_UDP_REFUSAL_N to echo
+ * it, or why not (and, for a guarded source, which guard in *guard).  A
+ * guarded or cut datagram costs its host no token.
  */
 int
 udp_judge(struct ratelimit *rl, const struct sockaddr *sa, socklen_t salen,
-    int msg_flags, uint64_t now_ms, enum udpguard_reason *guard)
+    unsigned own, int msg_flags, uint64_t now_ms, enum udpguard_reason *guard)
 {
-	if ((*guard = udpguard_check(sa, salen)) != UDPGUARD_OK)
+	if ((*guard = udpguard_check(sa, salen, own)) != UDPGUARD_OK)
 		return (STATS_UDP_GUARDED);
 	if (msg_flags & MSG_TRUNC)
 		return (STATS_UDP_TRUNCATED);
@@ -436,8 +441,8 @@ udp_echo_batch(struct udp_sock *us, unsigned n)
 
 		sa = (const struct sockaddr *)m->msg_name;
 		bytes += uw->in[i].msg_len;
-		verdict = udp_judge(uw->rl, sa, m->msg_namelen, m->msg_flags,
-		    now, &guard);
+		verdict = udp_judge(uw->rl, sa, m->msg_namelen, us->port,
+		    m->msg_flags, now, &guard);
 		uw->keep[i] = verdict == STATS_UDP_REFUSAL_N;
 		if (log_enabled(LOGLV_DEBUG)) {
 			char	 peer[ADDR_STRLEN];

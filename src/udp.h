@@ -64,7 +64,8 @@ void		udp_free(struct udp_set *);
 
 /* The pure steps of a batch, apart so that the tests can reach them. */
 int		udp_judge(struct ratelimit *, const struct sockaddr *,
-		    socklen_t, int, uint64_t, enum udpguard_reason *);
+		    socklen_t, unsigned, int, uint64_t,
+		    enum udpguard_reason *);
 unsigned	udp_plan(const struct mmsghdr *, unsigned,
 		    const unsigned char *, struct mmsghdr *, struct iovec *);
 

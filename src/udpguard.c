@@ -33,13 +33,17 @@ static const char *const udpguard_names[] = {
 	[UDPGUARD_MULTICAST] = "multicast source",
 	[UDPGUARD_THIS_NET] = "source in 0.0.0.0/8",
 	[UDPGUARD_MAPPED] = "IPv4-mapped source",
+	[UDPGUARD_OWN_PORT] = "source port is the listener's own",
 };
 
 static enum udpguard_reason	udpguard_v4(uint32_t);
 
-/* Whether a datagram from sa (salen bytes of it) may be answered. */
+/*
+ * Whether a datagram from sa (salen bytes of it) to a listener on port
+ * own (0: no such check) may be answered.
+ */
 enum udpguard_reason
-udpguard_check(const struct sockaddr *sa, socklen_t salen)
+udpguard_check(const struct sockaddr *sa, socklen_t salen, unsigned own)
 {
 	struct sockaddr_in	 sin;
 	struct sockaddr_in6	 sin6;
@@ -82,6 +86,8 @@ udpguard_check(const struct sockaddr *sa, socklen_t salen)
 	}
 	if (port < UDPGUARD_RESERVED || port == UDPGUARD_NFS_PORT)
 		return (UDPGUARD_LOW_PORT);
+	if (port == own)
+		return (UDPGUARD_OWN_PORT);
 	return (UDPGUARD_OK);
 }
 

@@ -328,6 +328,44 @@ START_TEST(test_low_port_refused)
 END_TEST
 
 /*
+ * A source on evecho's own port (here 127.0.0.2, at the listener's port
+ * number) is taken for another echo service and never answered: two
+ * echoes on one port would otherwise answer each other for ever.
+ */
+START_TEST(test_own_port_refused)
+{
+	struct sockaddr_in	 sin;
+	struct evecho		 e;
+	char			 back[16];
+	int			 port, fd, ok;
+
+	port = start_udp(&e, "udp:127.0.0.1:0", NULL);
+	ck_assert_int_ne(fd = socket(AF_INET, SOCK_DGRAM, 0), -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr), 1);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0,
+	    "bind 127.0.0.2:%d: %s", port, strerror(errno));
+	udp_aim(fd, AF_INET, port);
+	ck_assert_int_eq(send(fd, "loop?", 5, 0), 5);
+	ck_assert_int_eq(udp_recv(fd, back, sizeof back, QUIET_MS), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	close(fd);
+
+	ok = udp_connected(AF_INET, port);
+	assert_udp_echo(ok, 5, 9);
+	close(ok);
+	stats_expect(&e, " guarded", 1);
+	ck_assert_int_eq(evecho_wait_log(&e, "no echo to 127.0.0.2:", WAIT_MS),
+	    0);
+	ck_assert_int_eq(evecho_log_count(&e, "source port is the listener's "
+	    "own"), 1);
+	udp_stop(&e);
+}
+END_TEST
+
+/*
  * Within one batch: datagrams from a guarded port and from a good one,
  * queued while evecho is stopped, so one recvmmsg() takes them all.
  * Only the good ones come back, each whole and in order.
@@ -610,6 +648,7 @@ udp_suite(void)
 	harness_add_test(tc, test_uppercase);
 	harness_add_test(tc, test_ipv6);
 	harness_add_test(tc, test_low_port_refused);
+	harness_add_test(tc, test_own_port_refused);
 	harness_add_test(tc, test_mixed_batch);
 	harness_add_test(tc, test_rate_limit);
 	harness_add_test(tc, test_rate_unlimited);

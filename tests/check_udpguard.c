@@ -87,10 +87,34 @@ START_TEST(test_guard)
 	socklen_t		 len;
 
 	sa = sa_of(guard_cases[_i].addr, guard_cases[_i].port, &ss, &len);
-	ck_assert_msg(udpguard_check(sa, len) == guard_cases[_i].want,
+	ck_assert_msg(udpguard_check(sa, len, 0) == guard_cases[_i].want,
 	    "%s port %d: %s, expected %s", guard_cases[_i].addr,
 	    guard_cases[_i].port, udpguard_reason_name(udpguard_check(sa,
-	    len)), udpguard_reason_name(guard_cases[_i].want));
+	    len, 0)), udpguard_reason_name(guard_cases[_i].want));
+}
+END_TEST
+
+/*
+ * A source on the listener's own port is most likely another echo
+ * service: answering it would start a loop a spoofed datagram could keep
+ * going for ever.  Port 0 as the own port checks nothing.
+ */
+START_TEST(test_guard_own_port)
+{
+	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
+	socklen_t		 len;
+
+	sa = sa_of("192.0.2.7", 7777, &ss, &len);
+	ck_assert_int_eq(udpguard_check(sa, len, 7777), UDPGUARD_OWN_PORT);
+	ck_assert_int_eq(udpguard_check(sa, len, 7778), UDPGUARD_OK);
+	ck_assert_int_eq(udpguard_check(sa, len, 0), UDPGUARD_OK);
+	sa = sa_of("2001:db8::1", 7777, &ss, &len);
+	ck_assert_int_eq(udpguard_check(sa, len, 7777), UDPGUARD_OWN_PORT);
+	sa = sa_of("192.0.2.7", 7, &ss, &len);	/* the low port says it */
+	ck_assert_int_eq(udpguard_check(sa, len, 7), UDPGUARD_LOW_PORT);
+	ck_assert_str_eq(udpguard_reason_name(UDPGUARD_OWN_PORT),
+	    "source port is the listener's own");
 }
 END_TEST
 
@@ -102,12 +126,12 @@ START_TEST(test_guard_bad_addr)
 	socklen_t		 len;
 
 	sa = sa_of("192.0.2.7", 40000, &ss, &len);
-	ck_assert_int_eq(udpguard_check(sa, 0), UDPGUARD_BAD_ADDR);
-	ck_assert_int_eq(udpguard_check(sa, len - 1), UDPGUARD_BAD_ADDR);
+	ck_assert_int_eq(udpguard_check(sa, 0, 0), UDPGUARD_BAD_ADDR);
+	ck_assert_int_eq(udpguard_check(sa, len - 1, 0), UDPGUARD_BAD_ADDR);
 	sa = sa_of("::1", 40000, &ss, &len);
-	ck_assert_int_eq(udpguard_check(sa, len - 1), UDPGUARD_BAD_ADDR);
+	ck_assert_int_eq(udpguard_check(sa, len - 1, 0), UDPGUARD_BAD_ADDR);
 	ss.ss_family = AF_UNIX;
-	ck_assert_int_eq(udpguard_check(sa, sizeof ss), UDPGUARD_BAD_ADDR);
+	ck_assert_int_eq(udpguard_check(sa, sizeof ss, 0), UDPGUARD_BAD_ADDR);
 	ck_assert_str_eq(udpguard_reason_name(UDPGUARD_LOW_PORT),
 	    "source port below 1024");
 	ck_assert_str_eq(udpguard_reason_name((enum udpguard_reason)99), "?");
@@ -224,18 +248,18 @@ START_TEST(test_judge)
 
 	ck_assert_ptr_nonnull(rl);
 	sa = sa_of("127.0.0.1", 53, &ss, &len);
-	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_GUARDED);
+	ck_assert_int_eq(udp_judge(rl, sa, len, 7, 0, 0, &g), STATS_UDP_GUARDED);
 	ck_assert_int_eq(g, UDPGUARD_LOW_PORT);
-	ck_assert_int_eq(udp_judge(rl, sa, len, MSG_TRUNC, 0, &g),
+	ck_assert_int_eq(udp_judge(rl, sa, len, 7, MSG_TRUNC, 0, &g),
 	    STATS_UDP_GUARDED);
 	sa = sa_of("127.0.0.1", 5353, &ss, &len);
-	ck_assert_int_eq(udp_judge(rl, sa, len, MSG_TRUNC, 0, &g),
+	ck_assert_int_eq(udp_judge(rl, sa, len, 7, MSG_TRUNC, 0, &g),
 	    STATS_UDP_TRUNCATED);
 	ck_assert_int_eq(g, UDPGUARD_OK);
 	/* Neither cost a token: the one there is still is. */
-	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_REFUSAL_N);
-	ck_assert_int_eq(udp_judge(rl, sa, len, 0, 0, &g), STATS_UDP_RATE);
-	ck_assert_int_eq(udp_judge(NULL, sa, len, 0, 0, &g),
+	ck_assert_int_eq(udp_judge(rl, sa, len, 7, 0, 0, &g), STATS_UDP_REFUSAL_N);
+	ck_assert_int_eq(udp_judge(rl, sa, len, 7, 0, 0, &g), STATS_UDP_RATE);
+	ck_assert_int_eq(udp_judge(NULL, sa, len, 7, 0, 0, &g),
 	    STATS_UDP_REFUSAL_N);
 	ratelimit_free(rl);
 }
@@ -289,6 +313,7 @@ udpguard_suite(void)
 	harness_add_loop_test(tc, test_guard, 0,
 	    sizeof guard_cases / sizeof guard_cases[0]);
 	harness_add_test(tc, test_guard_bad_addr);
+	harness_add_test(tc, test_guard_own_port);
 	harness_add_test(tc, test_bucket);
 	harness_add_test(tc, test_bucket_hosts);
 	harness_add_test(tc, test_bucket_fixed_memory);

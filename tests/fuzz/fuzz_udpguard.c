@@ -6,10 +6,11 @@
  * rest are the address, copied to a buffer of exactly that length, for
  * ASan, zeros past the input.  Checked: nothing is read past the length;
  * the reason is one the guard names; an accepted source is IPv4 or IPv6
- * of full length, from port 1024 or above and not 2049, not multicast,
- * broadcast, 0/8, :: or IPv4-mapped; the rate limit answers 0 or 1, the
- * first datagram of a new table is always let through, and the table
- * never holds more hosts than its fixed size.
+ * of full length, from port 1024 or above and neither 2049 nor the
+ * listener's own (FUZZ_OWN_PORT), not multicast, broadcast, 0/8, :: or
+ * IPv4-mapped; the rate limit answers 0 or 1, the first datagram of a
+ * new table is always let through, and the table never holds more hosts
+ * than its fixed size.
  */
 #include "autoconfig.h"
 
@@ -24,6 +25,9 @@
 #include "fuzz.h"
 #include "ratelimit.h"
 #include "udpguard.h"
+
+/* The port of the listener the datagrams are judged for. */
+#define FUZZ_OWN_PORT	7777
 
 /* One table for the whole run: its memory must stay bounded too. */
 static struct ratelimit	*fuzz_rl;
@@ -49,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	have = size - 1 < len ? size - 1 : len;
 	FUZZ_CHECK((sa = calloc(1, len > 0 ? len : 1)) != NULL);
 	memcpy(sa, data + 1, have);
-	r = udpguard_check((const struct sockaddr *)sa, len);
+	r = udpguard_check((const struct sockaddr *)sa, len, FUZZ_OWN_PORT);
 	name = udpguard_reason_name(r);
 	FUZZ_CHECK(name != NULL && strcmp(name, "?") != 0);
 	if (r == UDPGUARD_OK) {
@@ -72,7 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    !IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr));
 			port = ntohs(sin6.sin6_port);
 		}
-		FUZZ_CHECK(port >= 1024 && port != UDPGUARD_NFS_PORT);
+		FUZZ_CHECK(port >= 1024 && port != UDPGUARD_NFS_PORT &&
+		    port != FUZZ_OWN_PORT);
 
 		/* Only a source the guard passed reaches the rate limit. */
 		if (fuzz_rl == NULL)
