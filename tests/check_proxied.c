@@ -108,6 +108,22 @@ expect_closed(int fd)
 	ck_assert_msg(n <= 0, "the server echoed '%c'", byte);
 }
 
+/* A client sends the start of a header, then stalls: ms until closed. */
+static long
+stalled_header_ms(const struct evecho *e)
+{
+	long	 start, took;
+	int	 fd;
+
+	fd = tcp_connect("127.0.0.1", e->port);
+	start = now_ms();
+	ck_assert_int_eq(send_all(fd, "PROXY TCP4 ", 11, IO_TIMEOUT_MS), 0);
+	expect_closed(fd);
+	took = now_ms() - start;
+	close(fd);
+	return (took);
+}
+
 /*
  * A v1 header and data in one segment: the data alone comes back, and
  * the log names the client from the header, via the real peer.
@@ -282,13 +298,8 @@ START_TEST(test_slow_header)
 	int		 fd;
 
 	start_proxied(&e, "--handshake-timeout");
-	fd = tcp_connect("127.0.0.1", e.port);
 	cpu = evecho_cpu_ms(&e);
-	start = now_ms();
-	ck_assert_int_eq(send_all(fd, "PROXY TCP4 ", 11, IO_TIMEOUT_MS), 0);
-	expect_closed(fd);
-	took = now_ms() - start;
-	close(fd);
+	took = stalled_header_ms(&e);
 	ck_assert_msg(took >= 400 && took < 3000, "closed after %ld ms", took);
 	if (!harness_wrapped("test_slow_header: CPU"))
 		ck_assert_msg(evecho_cpu_ms(&e) - cpu < 200, "%ld ms of CPU "
@@ -321,16 +332,10 @@ START_TEST(test_partial_header_idles)
 	    "--handshake-timeout", "0", "-t", "0.5", "-l",
 	    "127.0.0.1:0,proxy", NULL };
 	struct evecho	 e;
-	long		 start, took;
-	int		 fd;
+	long		 took;
 
 	evecho_must_start(&e, args);
-	fd = tcp_connect("127.0.0.1", e.port);
-	start = now_ms();
-	ck_assert_int_eq(send_all(fd, "PROXY TCP4 ", 11, IO_TIMEOUT_MS), 0);
-	expect_closed(fd);
-	took = now_ms() - start;
-	close(fd);
+	took = stalled_header_ms(&e);
 	ck_assert_msg(took >= 400 && took < 3000, "closed after %ld ms", took);
 	ck_assert_int_eq(evecho_wait_log(&e, "closed (idle timeout)",
 	    WAIT_MS), 0);

@@ -289,6 +289,26 @@ START_TEST(test_ipv6)
 END_TEST
 
 /*
+ * A datagram from fd (bound where evecho must not answer) to evecho's
+ * port gets no echo, and fd is closed; a client elsewhere is echoed.
+ */
+static void
+assert_refused_then_served(int fd, int port)
+{
+	char	 back[16];
+	int	 ok;
+
+	udp_aim(fd, AF_INET, port);
+	ck_assert_int_eq(send(fd, "loop?", 5, 0), 5);
+	ck_assert_int_eq(udp_recv(fd, back, sizeof back, QUIET_MS), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	close(fd);
+	ok = udp_connected(AF_INET, port);
+	assert_udp_echo(ok, 5, 9);
+	close(ok);
+}
+
+/*
  * A client bound to a port below 1024 (a service: echo, chargen, DNS...)
  * is never answered, and the refusal is counted and logged; a client on
  * an ordinary port still is.  Binding there takes root.
@@ -296,8 +316,7 @@ END_TEST
 START_TEST(test_low_port_refused)
 {
 	struct evecho	 e;
-	char		 back[16];
-	int		 port, fd = -1, p, ok;
+	int		 port, fd = -1, p;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "test_low_port_refused: skipped: binding a "
@@ -308,15 +327,7 @@ START_TEST(test_low_port_refused)
 	for (p = 1000; p < 1024 && fd == -1; p++)
 		fd = udp_client(AF_INET, p);
 	ck_assert_msg(fd != -1, "no free port from 1000 to 1023");
-	udp_aim(fd, AF_INET, port);
-	ck_assert_int_eq(send(fd, "loop?", 5, 0), 5);
-	ck_assert_int_eq(udp_recv(fd, back, sizeof back, QUIET_MS), -1);
-	ck_assert_int_eq(errno, ETIMEDOUT);
-	close(fd);
-
-	ok = udp_connected(AF_INET, port);
-	assert_udp_echo(ok, 5, 9);
-	close(ok);
+	assert_refused_then_served(fd, port);
 	stats_expect(&e, " guarded", 1);
 	stats_expect(&e, " out,", 1);
 	stats_expect(&e, " in,", 2);
@@ -336,8 +347,7 @@ START_TEST(test_own_port_refused)
 {
 	struct sockaddr_in	 sin;
 	struct evecho		 e;
-	char			 back[16];
-	int			 port, fd, ok;
+	int			 port, fd;
 
 	port = start_udp(&e, "udp:127.0.0.1:0", NULL);
 	ck_assert_int_ne(fd = socket(AF_INET, SOCK_DGRAM, 0), -1);
@@ -347,15 +357,7 @@ START_TEST(test_own_port_refused)
 	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr), 1);
 	ck_assert_msg(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0,
 	    "bind 127.0.0.2:%d: %s", port, strerror(errno));
-	udp_aim(fd, AF_INET, port);
-	ck_assert_int_eq(send(fd, "loop?", 5, 0), 5);
-	ck_assert_int_eq(udp_recv(fd, back, sizeof back, QUIET_MS), -1);
-	ck_assert_int_eq(errno, ETIMEDOUT);
-	close(fd);
-
-	ok = udp_connected(AF_INET, port);
-	assert_udp_echo(ok, 5, 9);
-	close(ok);
+	assert_refused_then_served(fd, port);
 	stats_expect(&e, " guarded", 1);
 	ck_assert_int_eq(evecho_wait_log(&e, "no echo to 127.0.0.2:", WAIT_MS),
 	    0);
