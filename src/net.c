@@ -29,6 +29,7 @@
 static int	net_open_spec(const struct addr_spec *, int, unsigned,
 		    net_take_fn, void *, char *, size_t);
 static int	net_same_port(int, struct sockaddr_storage *);
+static int	net_socket(int, int, int, char *, size_t);
 static int	net_fail(int, const char *, char *, size_t);
 
 /*
@@ -161,14 +162,9 @@ net_listen(const struct sockaddr *sa, socklen_t salen, int backlog,
 	const char	*step;
 	int		 fd, on = 1;
 
-	if ((fd = socket(sa->sa_family, SOCK_STREAM, IPPROTO_TCP)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+	if ((fd = net_socket(sa->sa_family, SOCK_STREAM, IPPROTO_TCP, err,
+	    errlen)) == -1)
 		return (-1);
-	}
-	step = "cannot make socket non-blocking";
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    evutil_make_socket_closeonexec(fd) == -1)
-		goto fail;
 	step = "setsockopt SO_REUSEADDR";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
 		goto fail;
@@ -203,14 +199,8 @@ net_listen_unix(const struct sockaddr_un *sun, socklen_t len, int mode,
 	mode_t		 old_mask = 0;
 	int		 fd, rc, saved_errno;
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+	if ((fd = net_socket(AF_UNIX, SOCK_STREAM, 0, err, errlen)) == -1)
 		return (-1);
-	}
-	step = "cannot make socket non-blocking";
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    evutil_make_socket_closeonexec(fd) == -1)
-		goto fail;
 	step = "fchmod";
 	if (mode >= 0 && fchmod(fd, (mode_t)mode) == -1)
 		goto fail;
@@ -258,14 +248,9 @@ net_udp_bind(const struct sockaddr *sa, socklen_t salen, int reuseport,
 	const char	*step;
 	int		 fd, on = 1, rcvbuf = NET_UDP_RCVBUF;
 
-	if ((fd = socket(sa->sa_family, SOCK_DGRAM, IPPROTO_UDP)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+	if ((fd = net_socket(sa->sa_family, SOCK_DGRAM, IPPROTO_UDP, err,
+	    errlen)) == -1)
 		return (-1);
-	}
-	step = "cannot make socket non-blocking";
-	if (evutil_make_socket_nonblocking(fd) == -1 ||
-	    evutil_make_socket_closeonexec(fd) == -1)
-		goto fail;
 #ifdef SO_REUSEPORT
 	step = "setsockopt SO_REUSEPORT";
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
@@ -346,6 +331,26 @@ net_progress(int fd, struct net_progress *p)
 	errno = ENOSYS;
 	return (-1);
 #endif
+}
+
+/*
+ * A new socket, non-blocking and close-on-exec, as every socket evecho
+ * opens must be; or -1 with errno set and the failing step in err.
+ */
+static int
+net_socket(int family, int type, int protocol, char *err, size_t errlen)
+{
+	int	 fd;
+
+	if ((fd = socket(family, type, protocol)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1)
+		return (net_fail(fd, "cannot make socket non-blocking", err,
+		    errlen));
+	return (fd);
 }
 
 /*
