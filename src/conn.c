@@ -247,17 +247,22 @@ conn_close(struct conn *c, enum stats_end end, const char *reason)
 	char			 name[ADDR_STRLEN];
 	char			 peer[CONN_PEER_STRLEN];
 	const char		*who = NULL;
-	struct log_fields	 f = { .event = "closed",
-	    .reason = reason, .bytes_in = c->bytes_in, .bytes_out =
-	    c->bytes_in - conn_pending(c), .duration_ms =
-	    clock_coarse_ms() - c->opened_ms, .worker = w->id, .has =
-	    LOG_HAS_BYTES | LOG_HAS_DURATION | LOG_HAS_WORKER };
+	struct log_fields	 f;
 
 	stats_add(&w->stats.ended[end], 1);
 	stats_add(&w->stats.bytes_acked, conn_acked(c));
-	if (log_enabled(LOGLV_CONN))	/* while the socket can say who */
+	if (log_enabled(LOGLV_CONN)) {	/* while the socket can say who */
+		memset(&f, 0, sizeof f);
+		f.event = "closed";
+		f.reason = reason;
+		f.bytes_in = c->bytes_in;
+		f.bytes_out = c->bytes_in - conn_pending(c);
+		f.duration_ms = clock_coarse_ms() - c->opened_ms;
+		f.worker = w->id;
+		f.has = LOG_HAS_BYTES | LOG_HAS_DURATION | LOG_HAS_WORKER;
 		who = conn_describe(c, &f, name, sizeof name, peer,
 		    sizeof peer);
+	}
 	handshake_free(c);
 	conn_unhold(c);
 	conn_unpromise(c);

@@ -36,7 +36,11 @@ enum field {
 	F_DRAIN,
 	F_VERBOSITY,
 	F_MAX_MEMORY,
-	F_PER_HOST
+	F_PER_HOST,
+	F_THREADS,
+	F_HANDSHAKE,
+	F_STATS,
+	F_UDP_RATE
 };
 
 /* Copy s, failing the test if memory runs out. */
@@ -102,6 +106,9 @@ check_fields(const struct config *cfg, const char *what, int field,
 	unsigned long	 drain = CONFIG_DEFAULT_DRAIN_MS;
 	unsigned long	 uppercase = 0, verbosity = LOGLV_INFO;
 	unsigned long	 max_memory = 0, per_host = 0;
+	unsigned long	 threads = config_default_threads();
+	unsigned long	 handshake = CONFIG_DEFAULT_HANDSHAKE_MS, stats = 0;
+	unsigned long	 udp_rate = CONFIG_DEFAULT_UDP_RATE;
 
 	switch (field) {
 	case F_BACKLOG:
@@ -131,6 +138,18 @@ check_fields(const struct config *cfg, const char *what, int field,
 	case F_PER_HOST:
 		per_host = value;
 		break;
+	case F_THREADS:
+		threads = value;
+		break;
+	case F_HANDSHAKE:
+		handshake = value;
+		break;
+	case F_STATS:
+		stats = value;
+		break;
+	case F_UDP_RATE:
+		udp_rate = value;
+		break;
 	}
 	ck_assert_msg((unsigned long)cfg->backlog == backlog,
 	    "%s: backlog %d, want %lu", what, cfg->backlog, backlog);
@@ -151,6 +170,16 @@ check_fields(const struct config *cfg, const char *what, int field,
 	ck_assert_msg(cfg->max_conns_per_host == per_host,
 	    "%s: max_conns_per_host %u, want %lu", what,
 	    cfg->max_conns_per_host, per_host);
+	ck_assert_msg(cfg->threads == threads, "%s: threads %u, want %lu",
+	    what, cfg->threads, threads);
+	ck_assert_msg(cfg->handshake_timeout_ms == handshake,
+	    "%s: handshake_timeout_ms %u, want %lu", what,
+	    cfg->handshake_timeout_ms, handshake);
+	ck_assert_msg(cfg->stats_interval_ms == stats,
+	    "%s: stats_interval_ms %u, want %lu", what,
+	    cfg->stats_interval_ms, stats);
+	ck_assert_msg(cfg->udp_rate == udp_rate,
+	    "%s: udp_rate %lu, want %lu", what, cfg->udp_rate, udp_rate);
 	ck_assert_msg((unsigned long)cfg->verbosity == verbosity,
 	    "%s: verbosity %d, want %lu", what, cfg->verbosity, verbosity);
 	if (backend == NULL)
@@ -194,6 +223,9 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg.max_conns, 0);
 	ck_assert_uint_eq(cfg.max_memory, 0);	/* from RAM at start-up */
 	ck_assert_uint_eq(cfg.max_conns_per_host, 0);
+	ck_assert_uint_eq(cfg.handshake_timeout_ms, 5000);
+	ck_assert_uint_eq(cfg.stats_interval_ms, 0);
+	ck_assert_uint_eq(cfg.udp_rate, 100);
 	config_free(&cfg);
 	ck_assert_ptr_null(cfg.listen);
 	ck_assert_uint_eq(cfg.nlisten, 0);
@@ -260,6 +292,16 @@ static const struct flag_case {
 	{ { "-q" },				F_VERBOSITY, LOGLV_ERROR, NULL },
 	{ { "--quiet" },			F_VERBOSITY, LOGLV_ERROR, NULL },
 	{ { "-q", "--qu" },			F_VERBOSITY, LOGLV_ERROR, NULL },
+	{ { "--threads", "1" },			F_THREADS, 1, NULL },
+	{ { "--threads=256" },			F_THREADS, 256, NULL },
+	{ { "--handshake-timeout", "0" },	F_HANDSHAKE, 0, NULL },
+	{ { "--handshake-timeout=0.25" },	F_HANDSHAKE, 250, NULL },
+	{ { "--stats-interval", "60" },		F_STATS, 60000, NULL },
+	{ { "--stats-interval=0.25" },		F_STATS, 250, NULL },
+	{ { "--stats-interval", "0" },		F_STATS, 0, NULL },
+	{ { "--udp-rate", "0" },		F_UDP_RATE, 0, NULL },
+	{ { "--udp-rate=5" },			F_UDP_RATE, 5, NULL },
+	{ { "--udp-rate", "10000000" },		F_UDP_RATE, 10000000, NULL },
 };
 
 /* Each flag sets its field, and only its field, to the value given. */
@@ -372,56 +414,6 @@ START_TEST(test_log_options)
 		ck_assert_str_eq(value_facility_name(cfg.syslog_facility),
 		    cases[i].facility == LOG_DAEMON ? "daemon" :
 		    cases[i].facility == LOG_USER ? "user" : "local3");
-		config_free(&cfg);
-	}
-}
-END_TEST
-
-/* --stats-interval in seconds, off by default. */
-START_TEST(test_stats_interval)
-{
-	static const struct {
-		const char	*args[3];
-		unsigned	 ms;
-	} cases[] = {
-		{ { NULL }, 0 },
-		{ { "--stats-interval", "60" }, 60000 },
-		{ { "--stats-interval=0.25" }, 250 },
-		{ { "--stats-interval", "0" }, 0 },
-	};
-	struct config	 cfg;
-	char		 err[ERRLEN];
-	size_t		 i;
-
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
-		    CONFIG_RUN, "case %zu refused: %s", i, err);
-		ck_assert_uint_eq(cfg.stats_interval_ms, cases[i].ms);
-		config_free(&cfg);
-	}
-}
-END_TEST
-
-/* --udp-rate: 100 datagrams a second per host unless given; 0 is none. */
-START_TEST(test_udp_rate)
-{
-	static const struct {
-		const char	*args[3];
-		unsigned long	 rate;
-	} cases[] = {
-		{ { NULL }, 100 },
-		{ { "--udp-rate", "0" }, 0 },
-		{ { "--udp-rate=5" }, 5 },
-		{ { "--udp-rate", "10000000" }, 10000000 },
-	};
-	struct config	 cfg;
-	char		 err[ERRLEN];
-	size_t		 i;
-
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		ck_assert_msg(parse(&cfg, cases[i].args, err, sizeof err) ==
-		    CONFIG_RUN, "case %zu refused: %s", i, err);
-		ck_assert_uint_eq(cfg.udp_rate, cases[i].rate);
 		config_free(&cfg);
 	}
 }
@@ -1288,8 +1280,6 @@ config_suite(void)
 	tcase_add_test(tc_parse, test_flags_combined);
 	tcase_add_test(tc_parse, test_listen_repeated);
 	tcase_add_test(tc_parse, test_log_options);
-	tcase_add_test(tc_parse, test_stats_interval);
-	tcase_add_test(tc_parse, test_udp_rate);
 	tcase_add_test(tc_parse, test_metrics);
 	tcase_add_test(tc_parse, test_service_options);
 	tcase_add_test(tc_parse, test_unix_options);
