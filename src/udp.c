@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 #include <netinet/in.h>
 #ifdef __linux__
+#include <netinet/udp.h>	/* UDP_SEGMENT */
 #include <linux/filter.h>	/* SO_ATTACH_REUSEPORT_CBPF */
 #endif
 
@@ -51,6 +52,7 @@ struct udp_sock {
 	int			 family;
 	unsigned		 port;		/* bound to */
 	int			 steered;	/* its group goes by host */
+	int			 gso;		/* the kernel has UDP_SEGMENT */
 	char			 name[ADDR_STRLEN + 4];	/* "udp:..." */
 };
 
@@ -68,8 +70,7 @@ struct udp_worker {
 	struct iovec		 in_iov[UDP_BATCH];
 	struct sockaddr_storage	 from[UDP_BATCH];
 	unsigned char		 keep[UDP_BATCH];
-	struct mmsghdr		 out[UDP_BATCH];
-	struct iovec		 out_iov[UDP_BATCH];
+	struct udp_plan		 plan;		/* the batch's echoes */
 };
 
 /* What udp_open() needs to add each socket. */
@@ -79,9 +80,12 @@ struct udp_take_ctx {
 
 static int	udp_take(int, void *, char *, size_t);
 static int	udp_steer(int, int, unsigned);
+static int	udp_has_gso(int);
+static void	udp_log_group(const struct udp_sock *, const struct udp_plan *,
+		    unsigned);
 static void	udp_read_cb(evutil_socket_t, short, void *);
 static void	udp_echo_batch(struct udp_sock *, unsigned);
-static void	udp_send(struct udp_sock *, unsigned);
+static void	udp_send(struct udp_sock *);
 static void	udp_refused(struct udp_sock *, enum stats_udp_refusal,
 		    const struct sockaddr *, const char *);
 static void	udp_close(struct udp_sock *);
@@ -199,6 +203,7 @@ udp_take(int fd, void *arg, char *err, size_t errlen)
 	us = &set->socks[set->nsocks++];
 	memset(us, 0, sizeof *us);
 	us->fd = fd;
+	us->gso = udp_has_gso(fd);
 	us->family = ss.ss_family;
 	us->port = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
@@ -346,34 +351,6 @@ udp_judge(struct ratelimit *rl, const struct sockaddr *sa, socklen_t salen,
 }
 
 /*
- * The echoes of a batch: for each of the n datagrams received in in[]
- * that keep[] marks, one message in out[] (with its iovec in iov[]) to
- * its source, of the length received, in order.  Returns how many.
- */
-unsigned
-udp_plan(const struct mmsghdr *in, unsigned n, const unsigned char *keep,
-    struct mmsghdr *out, struct iovec *iov)
-{
-	const struct msghdr	*m;
-	unsigned		 i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!keep[i])
-			continue;
-		m = &in[i].msg_hdr;
-		iov[k].iov_base = m->msg_iov[0].iov_base;
-		iov[k].iov_len = in[i].msg_len;
-		memset(&out[k], 0, sizeof out[k]);
-		out[k].msg_hdr.msg_name = m->msg_name;
-		out[k].msg_hdr.msg_namelen = m->msg_namelen;
-		out[k].msg_hdr.msg_iov = &iov[k];
-		out[k].msg_hdr.msg_iovlen = 1;
-		k++;
-	}
-	return (k);
-}
-
-/*
  * A socket is readable: read batches until it is empty or this wake-up
  * has had UDP_WAKE_MAX datagrams.  The cap is for fairness: TCP clients
  * on the same loop wait while we read, and the socket, still readable,
@@ -432,7 +409,7 @@ udp_echo_batch(struct udp_sock *us, unsigned n)
 	enum udpguard_reason	 guard;
 	const struct sockaddr	*sa;
 	uint64_t		 now = clock_coarse_ms(), bytes = 0;
-	unsigned		 i, k;
+	unsigned		 i;
 	char			 why[64];
 	int			 verdict;
 
@@ -470,48 +447,93 @@ udp_echo_batch(struct udp_sock *us, unsigned n)
 	}
 	stats_add(&st->udp_in, n);
 	stats_add(&st->udp_bytes_in, bytes);
-	k = udp_plan(uw->in, n, uw->keep, uw->out, uw->out_iov);
-	if (k > 0)
-		udp_send(us, k);
+	if (udp_plan(&uw->plan, uw->in, n, uw->keep, us->gso) > 0)
+		udp_send(us);
 }
 
 /*
- * Send the k echoes planned in uw->out.  sendmmsg() stops at the first
- * message that fails: a full send buffer (EAGAIN, ENOBUFS) drops the rest
- * of the batch, as a router would; another error drops that one echo.
+ * Send the echoes planned in uw->plan.  sendmmsg() stops at the first
+ * message that fails: a group the kernel will not cut is sent again a
+ * datagram a message; a full send buffer (EAGAIN, ENOBUFS) drops the
+ * rest of the batch, as a router would; another error drops that
+ * message's echoes.
  */
 static void
-udp_send(struct udp_sock *us, unsigned k)
+udp_send(struct udp_sock *us)
 {
 	struct udp_worker	*uw = us->uw;
+	struct udp_plan		*p = &uw->plan;
 	struct stats		*st = uw->stats;
-	unsigned		 sent = 0, drop, j;
-	uint64_t		 bytes = 0;
+	unsigned		 sent = 0, drop, lost, j;
+	uint64_t		 bytes = 0, echoes = 0;
 	char			 why[96];
 	int			 r, saved;
 
-	while (sent < k) {
-		r = sendmmsg(us->fd, uw->out + sent, k - sent, MSG_DONTWAIT);
+	while (sent < p->nmsg) {
+		r = sendmmsg(us->fd, p->msg + sent, p->nmsg - sent,
+		    MSG_DONTWAIT);
 		if (r > 0) {
-			for (j = sent; j < sent + (unsigned)r; j++)
-				bytes += uw->out_iov[j].iov_len;
-			stats_add(&st->udp_out, (uint64_t)r);
+			for (j = sent; j < sent + (unsigned)r; j++) {
+				echoes += p->segs[j];
+				bytes += p->bytes[j];
+				if (p->segs[j] > 1 && log_enabled(LOGLV_DEBUG))
+					udp_log_group(us, p, j);
+			}
 			sent += (unsigned)r;
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
 			continue;
 		saved = r == -1 ? errno : EAGAIN;
+		if (p->segs[sent] > 1 && (saved == EINVAL || saved == EIO ||
+		    saved == EMSGSIZE)) {
+			udp_plan_ungroup(p, sent);
+			continue;
+		}
 		drop = saved == EAGAIN || saved == EWOULDBLOCK ||
-		    saved == ENOBUFS ? k - sent : 1;
+		    saved == ENOBUFS ? p->nmsg - sent : 1;
+		for (j = sent, lost = 0; j < sent + drop; j++)
+			lost += p->segs[j];
 		snprintf(why, sizeof why, "sendmmsg: %s%s", strerror(saved),
-		    drop > 1 ? " (the rest of its batch too)" : "");
-		stats_add(&st->udp_refused[STATS_UDP_SEND_FAILED], drop - 1);
+		    lost > 1 ? " (the rest of its batch too)" : "");
+		stats_add(&st->udp_refused[STATS_UDP_SEND_FAILED], lost - 1);
 		udp_refused(us, STATS_UDP_SEND_FAILED,
-		    uw->out[sent].msg_hdr.msg_name, why);
+		    p->msg[sent].msg_hdr.msg_name, why);
 		sent += drop;
 	}
+	stats_add(&st->udp_out, echoes);
 	stats_add(&st->udp_bytes_out, bytes);
+}
+
+/* At -vv: the echoes message j of p took to one source at once. */
+static void
+udp_log_group(const struct udp_sock *us, const struct udp_plan *p,
+    unsigned j)
+{
+	const struct msghdr	*m = &p->msg[j].msg_hdr;
+	char			 peer[ADDR_STRLEN];
+
+	log_msg(LOGLV_DEBUG, "%s: %u echoes to %s in one message, %zu B, "
+	    "cut by the kernel", us->name, p->segs[j],
+	    addr_format(m->msg_name, peer, sizeof peer), p->bytes[j]);
+}
+
+/*
+ * Whether the kernel cuts a message into datagrams (UDP_SEGMENT, Linux
+ * 4.18): asked once, at bind, since a kernel that does not know the
+ * control message would send a group as one long datagram.
+ */
+static int
+udp_has_gso(int fd)
+{
+#ifdef UDP_SEGMENT
+	int	 off = 0;
+
+	return (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &off, sizeof off) == 0);
+#else
+	(void)fd;
+	return (0);
+#endif
 }
 
 /* Count a datagram not echoed, and say so, once per flood of them. */

@@ -15,7 +15,8 @@
  * no core to spare, --threads 1 is the better choice there.
  *
  * A worker reads at most UDP_WAKE_MAX datagrams per wake-up, in batches
- * of UDP_BATCH (recvmmsg), and answers each batch with one sendmmsg.  An
+ * of UDP_BATCH (recvmmsg), and answers each batch with one sendmmsg,
+ * grouped for segmentation offload where the kernel has it (udpplan.h).  An
  * echo the kernel does not take (its send buffer full) is dropped and
  * counted: a datagram service keeps no queue.
  */
@@ -30,11 +31,10 @@
 
 #include "stats.h"
 #include "udpguard.h"
+#include "udpplan.h"	/* UDP_BATCH */
 
-#define UDP_BATCH	16	/* datagrams per recvmmsg and sendmmsg */
 #define UDP_WAKE_MAX	64	/* datagrams read per wake-up at most */
 #define UDP_BUF		65536	/* a buffer: any datagram but a jumbogram */
-#define UDP_PAYLOAD_MAX	65507	/* the largest UDP payload over IPv4 */
 
 struct addr_spec;
 struct config;
@@ -62,11 +62,9 @@ void		udp_log_listening(const struct udp_set *);
 void		udp_worker_stop(struct udp_worker *);
 void		udp_free(struct udp_set *);
 
-/* The pure steps of a batch, apart so that the tests can reach them. */
+/* The pure step of a batch, apart so that the tests can reach it. */
 int		udp_judge(struct ratelimit *, const struct sockaddr *,
 		    socklen_t, unsigned, int, uint64_t,
 		    enum udpguard_reason *);
-unsigned	udp_plan(const struct mmsghdr *, unsigned,
-		    const unsigned char *, struct mmsghdr *, struct iovec *);
 
 #endif /* EVECHO_UDP_H */

@@ -14,6 +14,7 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -500,6 +501,60 @@ START_TEST(test_wall_clock_step)
 }
 END_TEST
 
+/*
+ * A group of echoes the kernel will not cut (a path whose MTU is below
+ * the segment; here the shim's EINVAL) goes out again a datagram at a
+ * time: every echo arrives, whole and in order, and none is counted lost.
+ */
+START_TEST(test_gso_refused)
+{
+	static const char *const args[] = { "-vv", "--threads", "1", "-l",
+	    "udp:127.0.0.1:0", NULL };
+	const char	*env[3];
+	struct spawn_opts opts = { .envv = env };
+	struct evecho	 e;
+	unsigned char	 msg[5][300], back[512];
+	struct sockaddr_in sin;
+	ssize_t		 n;
+	int		 fd, i;
+
+	if (!fault_usable("test_gso_refused", 0))
+		return;
+	env[0] = fault_preload();
+	env[1] = "EVECHO_FAULT_GSO=1";
+	env[2] = NULL;
+	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)atoi(strrchr(e.addrs[0], ':') + 1));
+	ck_assert_int_ne(fd = socket(AF_INET, SOCK_DGRAM, 0), -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(kill(e.pid, SIGSTOP), 0);
+	for (i = 0; i < 5; i++) {
+		pattern_fill(msg[i], sizeof msg[i], (uint32_t)i + 90);
+		ck_assert_int_eq(send(fd, msg[i], sizeof msg[i], 0),
+		    (ssize_t)sizeof msg[i]);
+	}
+	ck_assert_int_eq(kill(e.pid, SIGCONT), 0);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(wait_readable(fd, IO_TIMEOUT_MS), 1);
+		n = recv(fd, back, sizeof back, MSG_DONTWAIT);
+		ck_assert_msg(n == (ssize_t)sizeof msg[i], "echo %d: %zd "
+		    "bytes", i, n);
+		ck_assert(memcmp(back, msg[i], sizeof msg[i]) == 0);
+	}
+	ck_assert_int_ge(evecho_log_count(&e, "faultinject: refusing a "
+	    "segmented"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "in one message"), 0);
+	ck_assert_int_eq(evecho_log_count(&e, "no echo to"), 0);
+	close(fd);
+	ck_assert_int_eq(evecho_kill(&e, SIGTERM), 0);
+	evecho_must_exit_0(&e, IO_TIMEOUT_MS);
+	evecho_stop(&e);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -510,6 +565,7 @@ faults_suite(void)
 	tcase_set_timeout(tc, 900);
 	harness_add_test(tc, test_worker_loop_fails);
 	harness_add_test(tc, test_wall_clock_step);
+	harness_add_test(tc, test_gso_refused);
 	harness_add_test(tc, test_alloc_failures_startup);
 	harness_add_test(tc, test_alloc_failures);
 	suite_add_tcase(s, tc);

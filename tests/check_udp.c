@@ -415,6 +415,65 @@ START_TEST(test_mixed_batch)
 END_TEST
 
 /*
+ * Echoes the kernel cuts (UDP_SEGMENT), from three sockets whose
+ * datagrams are queued while evecho is stopped, so one batch holds them:
+ * a run of equal lengths with another source between, a shorter one that
+ * ends the run, a longer one, and a run too long for one message.  Each
+ * comes back alone, whole and in its order; at -vv evecho says which it
+ * sent as one message, so the test sees the grouping, not only its result.
+ */
+START_TEST(test_grouped_batch)
+{
+	static const struct {
+		int	 from;
+		size_t	 len;
+	} order[] = {
+		{ 0, 300 }, { 1, 300 }, { 0, 300 }, { 2, 9000 }, { 0, 300 },
+		{ 1, 300 }, { 2, 9000 }, { 0, 120 }, { 2, 9000 }, { 0, 300 },
+		{ 2, 9000 }, { 0, 500 }, { 2, 9000 }, { 2, 9000 }, { 2, 9000 },
+		{ 2, 9000 },
+	};
+	enum { N = sizeof order / sizeof order[0] };
+	static unsigned char	 msg[N][9000], back[65536];
+	const char *const more[] = { "--threads", "1", "-vv", NULL };
+	struct evecho		 e;
+	size_t			 i, bytes = 0;
+	ssize_t			 n;
+	int			 port, fd[3], k;
+
+	port = start_udp(&e, "udp:127.0.0.1:0", more);
+	for (k = 0; k < 3; k++)
+		fd[k] = udp_connected(AF_INET, port);
+	ck_assert_int_eq(kill(e.pid, SIGSTOP), 0);
+	for (i = 0; i < N; i++) {
+		pattern_fill(msg[i], order[i].len, (uint32_t)i + 70);
+		ck_assert_int_eq(send(fd[order[i].from], msg[i], order[i].len,
+		    0), (ssize_t)order[i].len);
+		bytes += order[i].len;
+	}
+	ck_assert_int_eq(kill(e.pid, SIGCONT), 0);
+	for (i = 0; i < N; i++) {
+		n = udp_recv(fd[order[i].from], back, sizeof back, WAIT_MS);
+		ck_assert_msg(n == (ssize_t)order[i].len, "datagram %zu: %zd "
+		    "bytes back, not %zu", i, n, order[i].len);
+		ck_assert_msg(memcmp(back, msg[i], order[i].len) == 0,
+		    "datagram %zu differs", i);
+	}
+	for (k = 0; k < 3; k++)
+		ck_assert_int_eq(udp_recv(fd[k], back, sizeof back, 0), -1);
+	stats_expect(&e, " B out,", bytes);
+	/* 4 x 300 B with the 120 B; 2 x 300 B; 7 x 9000 B; then the rest. */
+	ck_assert_int_eq(evecho_log_count(&e, "4 echoes to 127.0.0.1:"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "2 echoes to 127.0.0.1:"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "7 echoes to 127.0.0.1:"), 1);
+	ck_assert_int_eq(evecho_log_count(&e, "in one message"), 3);
+	for (k = 0; k < 3; k++)
+		close(fd[k]);
+	udp_stop(&e);
+}
+END_TEST
+
+/*
  * --udp-rate 10: a burst of 50 from one host gets its bucket's 10 echoes
  * (and perhaps one refilled while the burst lasted), the rest are counted
  * as rate limited; another burst a second later gets 10 again.
@@ -652,6 +711,7 @@ udp_suite(void)
 	harness_add_test(tc, test_low_port_refused);
 	harness_add_test(tc, test_own_port_refused);
 	harness_add_test(tc, test_mixed_batch);
+	harness_add_test(tc, test_grouped_batch);
 	harness_add_test(tc, test_rate_limit);
 	harness_add_test(tc, test_rate_unlimited);
 	harness_add_test(tc, test_rate_per_host);

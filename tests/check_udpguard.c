@@ -2,13 +2,16 @@
  * check_udpguard.c: the pure parts of the UDP echo, without sockets: the
  * sources never answered, the per-host token buckets of --udp-rate in
  * their fixed table, the verdict on one datagram, and the plan of a
- * batch's echoes.
+ * batch's echoes, grouped for segmentation offload.
  */
 #include "autoconfig.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#ifdef __linux__
+#include <netinet/udp.h>	/* UDP_SEGMENT */
+#endif
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -265,42 +268,197 @@ START_TEST(test_judge)
 }
 END_TEST
 
-/* A batch's plan: the kept datagrams, in order, each to its own source. */
+/* A received batch, as recvmmsg() leaves it, for udp_plan(). */
+struct batch {
+	unsigned		 n;
+	struct mmsghdr		 in[UDP_BATCH];
+	struct iovec		 iov[UDP_BATCH];
+	struct sockaddr_storage	 from[UDP_BATCH];
+	unsigned char		 keep[UDP_BATCH];
+	unsigned char		 buf[UDP_BATCH][1];	/* only told apart */
+};
+
+/* Add a datagram of len bytes from 127.0.0.1:port; kept unless !keep. */
+static void
+batch_add(struct batch *b, int port, unsigned len, int keep)
+{
+	struct msghdr	*m = &b->in[b->n].msg_hdr;
+	socklen_t	 salen;
+
+	ck_assert_uint_lt(b->n, UDP_BATCH);
+	sa_of("127.0.0.1", port, &b->from[b->n], &salen);
+	b->iov[b->n].iov_base = b->buf[b->n];
+	b->iov[b->n].iov_len = 65536;
+	memset(m, 0, sizeof *m);
+	m->msg_name = &b->from[b->n];
+	m->msg_namelen = salen;
+	m->msg_iov = &b->iov[b->n];
+	m->msg_iovlen = 1;
+	b->in[b->n].msg_len = len;
+	b->keep[b->n] = (unsigned char)keep;
+	b->n++;
+}
+
+/* The UDP_SEGMENT size a message asks for, or -1 if none. */
+static int
+msg_segment(const struct mmsghdr *mm)
+{
+#ifdef UDP_SEGMENT
+	const struct msghdr	*m = &mm->msg_hdr;
+	const struct cmsghdr	*c;
+	uint16_t		 size;
+
+	if (m->msg_control == NULL)
+		return (-1);
+	c = CMSG_FIRSTHDR(m);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->cmsg_level, SOL_UDP);
+	ck_assert_int_eq(c->cmsg_type, UDP_SEGMENT);
+	ck_assert_uint_eq(c->cmsg_len, CMSG_LEN(sizeof size));
+	memcpy(&size, CMSG_DATA(c), sizeof size);
+	return (size);
+#else
+	return (mm->msg_hdr.msg_control == NULL ? -1 : 0);
+#endif
+}
+
+/* Fail unless message g of p goes to b's datagram src and carries its
+ * datagrams at (i, in order), with segment size seg (-1: none). */
+static void
+plan_is(const struct udp_plan *p, unsigned g, const struct batch *b,
+    const unsigned *at, unsigned n, unsigned src, int seg)
+{
+	const struct msghdr	*m = &p->msg[g].msg_hdr;
+	size_t			 bytes = 0;
+	unsigned		 j;
+
+	ck_assert_uint_lt(g, p->nmsg);
+	ck_assert_ptr_eq(m->msg_name, &b->from[src]);
+	ck_assert_uint_eq(m->msg_namelen, b->in[src].msg_hdr.msg_namelen);
+	ck_assert_uint_eq(m->msg_iovlen, n);
+	ck_assert_uint_eq(p->segs[g], n);
+	for (j = 0; j < n; j++) {
+		ck_assert_ptr_eq(m->msg_iov[j].iov_base, b->buf[at[j]]);
+		ck_assert_uint_eq(m->msg_iov[j].iov_len, b->in[at[j]].msg_len);
+		bytes += b->in[at[j]].msg_len;
+	}
+	ck_assert_uint_eq(p->bytes[g], bytes);
+	ck_assert_int_eq(msg_segment(&p->msg[g]), seg);
+}
+
+/* Without offload: the kept datagrams, in order, each to its source. */
 START_TEST(test_plan)
 {
-	struct mmsghdr		 in[5], out[5];
-	struct iovec		 in_iov[5], out_iov[5];
-	struct sockaddr_storage	 from[5];
-	unsigned char		 buf[5][8], keep[5] = { 0, 1, 1, 0, 1 };
-	unsigned		 i, k;
+	static struct batch	 b;
+	static struct udp_plan	 p;
+	static const unsigned	 one[] = { 1 }, two[] = { 2 }, four[] = { 4 };
 
-	memset(in, 0, sizeof in);
-	for (i = 0; i < 5; i++) {
-		in_iov[i].iov_base = buf[i];
-		in_iov[i].iov_len = sizeof buf[i];
-		in[i].msg_hdr.msg_iov = &in_iov[i];
-		in[i].msg_hdr.msg_iovlen = 1;
-		in[i].msg_hdr.msg_name = &from[i];
-		in[i].msg_hdr.msg_namelen = 16 + i;
-		in[i].msg_len = i;		/* 0 to 4 bytes */
-	}
-	k = udp_plan(in, 5, keep, out, out_iov);
-	ck_assert_uint_eq(k, 3);
-	ck_assert_ptr_eq(out[0].msg_hdr.msg_name, &from[1]);
-	ck_assert_ptr_eq(out[1].msg_hdr.msg_name, &from[2]);
-	ck_assert_ptr_eq(out[2].msg_hdr.msg_name, &from[4]);
-	ck_assert_uint_eq(out[0].msg_hdr.msg_namelen, 17);
-	ck_assert_uint_eq(out[2].msg_hdr.msg_namelen, 20);
-	ck_assert_ptr_eq(out[1].msg_hdr.msg_iov, &out_iov[1]);
-	ck_assert_uint_eq(out[1].msg_hdr.msg_iovlen, 1);
-	ck_assert_ptr_eq(out_iov[0].iov_base, buf[1]);
-	ck_assert_ptr_eq(out_iov[2].iov_base, buf[4]);
-	ck_assert_uint_eq(out_iov[0].iov_len, 1);
-	ck_assert_uint_eq(out_iov[1].iov_len, 2);
-	ck_assert_uint_eq(out_iov[2].iov_len, 4);
-	ck_assert_ptr_null(out[0].msg_hdr.msg_control);
-	memset(keep, 0, sizeof keep);
-	ck_assert_uint_eq(udp_plan(in, 5, keep, out, out_iov), 0);
+	memset(&b, 0, sizeof b);
+	batch_add(&b, 5000, 0, 0);
+	batch_add(&b, 5000, 10, 1);
+	batch_add(&b, 5000, 10, 1);
+	batch_add(&b, 5001, 3, 0);
+	batch_add(&b, 5001, 4, 1);
+	ck_assert_uint_eq(udp_plan(&p, b.in, b.n, b.keep, 0), 3);
+	plan_is(&p, 0, &b, one, 1, 1, -1);
+	plan_is(&p, 1, &b, two, 1, 2, -1);
+	plan_is(&p, 2, &b, four, 1, 4, -1);
+	memset(b.keep, 0, sizeof b.keep);
+	ck_assert_uint_eq(udp_plan(&p, b.in, b.n, b.keep, 1), 0);
+}
+END_TEST
+
+/*
+ * With offload: a source's echoes join its latest group while they are
+ * as long as its first; a shorter one joins and ends it; a longer one,
+ * or an empty one, goes alone; other sources between change nothing.
+ */
+static void
+plan_mixed(struct batch *b, struct udp_plan *p)
+{
+	memset(b, 0, sizeof *b);
+	batch_add(b, 5000, 100, 1);	/* 0: A */
+	batch_add(b, 5000, 100, 1);	/* 1: A */
+	batch_add(b, 5001, 50, 1);	/* 2: B */
+	batch_add(b, 5000, 999, 0);	/* 3: A, refused */
+	batch_add(b, 5000, 100, 1);	/* 4: A */
+	batch_add(b, 5000, 40, 1);	/* 5: A, shorter: ends the group */
+	batch_add(b, 5000, 100, 1);	/* 6: A, a group of its own */
+	batch_add(b, 5001, 50, 1);	/* 7: B */
+	batch_add(b, 5001, 60, 1);	/* 8: B, longer */
+	batch_add(b, 5002, 0, 1);	/* 9: C, empty */
+	batch_add(b, 5002, 0, 1);	/* 10: C, empty */
+	ck_assert_uint_eq(udp_plan(p, b->in, b->n, b->keep, 1), 6);
+}
+
+START_TEST(test_plan_groups)
+{
+	static struct batch	 b;
+	static struct udp_plan	 p;
+	static const unsigned	 a[] = { 0, 1, 4, 5 }, bb[] = { 2, 7 },
+				 a2[] = { 6 }, b2[] = { 8 }, c1[] = { 9 },
+				 c2[] = { 10 };
+
+	plan_mixed(&b, &p);
+	plan_is(&p, 0, &b, a, 4, 0, 100);
+	plan_is(&p, 1, &b, bb, 2, 2, 50);
+	plan_is(&p, 2, &b, a2, 1, 6, -1);
+	plan_is(&p, 3, &b, b2, 1, 8, -1);
+	plan_is(&p, 4, &b, c1, 1, 9, -1);
+	plan_is(&p, 5, &b, c2, 1, 10, -1);
+}
+END_TEST
+
+/* A group carries what one UDP message can: UDP_PAYLOAD_MAX bytes. */
+START_TEST(test_plan_caps)
+{
+	static struct batch	 b;
+	static struct udp_plan	 p;
+	static const unsigned	 first[] = { 0, 1, 2, 3, 4, 5, 6, 7 },
+				 rest[] = { 8, 9, 10, 11, 12, 13, 14, 15 },
+				 one[] = { 0 }, two[] = { 1 };
+	unsigned		 i;
+
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < UDP_BATCH; i++)
+		batch_add(&b, 5000, 8000, 1);
+	ck_assert_uint_eq(udp_plan(&p, b.in, b.n, b.keep, 1), 2);
+	plan_is(&p, 0, &b, first, 8, 0, 8000);
+	plan_is(&p, 1, &b, rest, 8, 8, 8000);
+
+	memset(&b, 0, sizeof b);
+	batch_add(&b, 5000, UDP_PAYLOAD_MAX, 1);
+	batch_add(&b, 5000, UDP_PAYLOAD_MAX, 1);
+	ck_assert_uint_eq(udp_plan(&p, b.in, b.n, b.keep, 1), 2);
+	plan_is(&p, 0, &b, one, 1, 0, -1);
+	plan_is(&p, 1, &b, two, 1, 1, -1);
+	ck_assert_uint_le(UDP_BATCH, UDP_GSO_SEGS);
+}
+END_TEST
+
+/* A group the kernel refused becomes a message a datagram, in place. */
+START_TEST(test_plan_ungroup)
+{
+	static struct batch	 b;
+	static struct udp_plan	 p;
+	static const unsigned	 a[][1] = { { 0 }, { 1 }, { 4 }, { 5 } },
+				 bb[] = { 2, 7 }, c2[] = { 10 };
+	unsigned		 j;
+
+	plan_mixed(&b, &p);
+	udp_plan_ungroup(&p, 0);
+	ck_assert_uint_eq(p.nmsg, 9);
+	for (j = 0; j < 4; j++)
+		plan_is(&p, j, &b, a[j], 1, 0, -1);
+	plan_is(&p, 4, &b, bb, 2, 2, 50);
+	plan_is(&p, 8, &b, c2, 1, 10, -1);
+	udp_plan_ungroup(&p, 8);	/* one datagram: nothing to do */
+	udp_plan_ungroup(&p, 9);	/* past the end: nothing either */
+	ck_assert_uint_eq(p.nmsg, 9);
+	udp_plan_ungroup(&p, 4);
+	ck_assert_uint_eq(p.nmsg, 10);
+	plan_is(&p, 5, &b, &bb[1], 1, 2, -1);
+	plan_is(&p, 9, &b, c2, 1, 10, -1);
 }
 END_TEST
 
@@ -319,6 +477,9 @@ udpguard_suite(void)
 	harness_add_test(tc, test_bucket_fixed_memory);
 	harness_add_test(tc, test_judge);
 	harness_add_test(tc, test_plan);
+	harness_add_test(tc, test_plan_groups);
+	harness_add_test(tc, test_plan_caps);
+	harness_add_test(tc, test_plan_ungroup);
 	suite_add_tcase(s, tc);
 	return (s);
 }

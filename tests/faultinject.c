@@ -20,6 +20,10 @@
  *   EVECHO_FAULT_CLOCK_FILE=F    once file F exists, step the wall clock
  *   EVECHO_FAULT_CLOCK_STEP=S    (gettimeofday, CLOCK_REALTIME) by S
  *                                seconds, as NTP or an operator might
+ *   EVECHO_FAULT_GSO=1           make sendmmsg() refuse, with EINVAL, a
+ *                                UDP message the kernel is to cut into
+ *                                datagrams (UDP_SEGMENT), as Linux does
+ *                                for a segment over the path's MTU
  *
  * On stderr the shim says "faultinject: failing allocation N" each time
  * it fails one, so that a test can tell what was hit.  Allocations go
@@ -33,6 +37,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -62,6 +68,7 @@ static const char	*fault_clock_file;
 static long		 fault_clock_step;
 static int		 fault_report;
 static int		 fault_backtrace;
+static int		 fault_gso;
 
 __attribute__((constructor))
 static void
@@ -83,6 +90,7 @@ fault_init(void)
 		fault_clock_step = atol(v);
 	fault_report = getenv("EVECHO_FAULT_REPORT") != NULL;
 	fault_backtrace = getenv("EVECHO_FAULT_BACKTRACE") != NULL;
+	fault_gso = getenv("EVECHO_FAULT_GSO") != NULL;
 }
 
 /* How many allocations were counted, for a test to sweep them all. */
@@ -245,6 +253,44 @@ select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		real = (int (*)(int, fd_set *, fd_set *, fd_set *,
 		    struct timeval *))dlsym(RTLD_NEXT, "select");
 	return (real(n, r, w, e, tv));
+}
+
+/* Whether m asks the kernel to cut it into datagrams. */
+static int
+fault_is_segmented(struct msghdr *m)
+{
+	struct cmsghdr	*c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_SEGMENT)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * With EVECHO_FAULT_GSO, the messages before the first segmented one go
+ * out, as sendmmsg() sends a batch up to a failure; that one fails.
+ */
+int
+sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	static const char	 msg[] = "faultinject: refusing a segmented "
+				    "UDP message\n";
+	unsigned int		 i;
+
+	for (i = 0; fault_gso && i < n; i++) {
+		if (fault_is_segmented(&v[i].msg_hdr))
+			break;
+	}
+	if (fault_gso && i == 0 && n > 0) {
+		if (write(STDERR_FILENO, msg, sizeof msg - 1) == -1) {
+			/* nowhere to say it */
+		}
+		errno = EINVAL;
+		return (-1);
+	}
+	return ((int)syscall(SYS_sendmmsg, fd, v, fault_gso ? i : n, flags));
 }
 
 /* The wall clock, stepped once the clock file exists. */
