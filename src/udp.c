@@ -494,8 +494,10 @@ udp_send(struct udp_sock *us)
 		    saved == ENOBUFS ? p->nmsg - sent : 1;
 		for (j = sent, lost = 0; j < sent + drop; j++)
 			lost += p->segs[j];
-		snprintf(why, sizeof why, "sendmmsg: %s%s", strerror(saved),
-		    lost > 1 ? " (the rest of its batch too)" : "");
+		snprintf(why, sizeof why, "sendmmsg: %s", strerror(saved));
+		if (lost > 1)
+			snprintf(why + strlen(why), sizeof why - strlen(why),
+			    " (and %u more of its batch)", lost - 1);
 		stats_add(&st->udp_refused[STATS_UDP_SEND_FAILED], lost - 1);
 		udp_refused(us, STATS_UDP_SEND_FAILED,
 		    p->msg[sent].msg_hdr.msg_name, why);
