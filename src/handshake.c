@@ -8,7 +8,8 @@
  * header buffer of its own.  While the bytes peeked are only the start
  * of a header, the socket stays readable, so waiting for readability
  * would spin: the stage stops reading and peeks again after a short,
- * growing pause instead, until the header is whole, proves bad, or
+ * growing pause instead, until the header is whole, proves bad, the
+ * client shuts down its side with the header still in part, or
  * --handshake-timeout runs out.
  */
 #include "autoconfig.h"
@@ -19,6 +20,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ static void	handshake_read_cb(evutil_socket_t, short, void *);
 static void	handshake_timer_cb(evutil_socket_t, short, void *);
 static void	handshake_peek(struct conn *);
 static void	handshake_wait(struct conn *, unsigned);
+static int	handshake_peer_shut(int);
 static void	handshake_done(struct conn *, const struct proxy_header *);
 static void	handshake_fail(struct conn *, enum stats_end, const char *);
 
@@ -140,6 +143,12 @@ handshake_peek(struct conn *c)
 		idle_touch(&w->idle, &c->idle);
 	switch (proxy_parse(w->scratch, (size_t)n, &hdr, why, sizeof why)) {
 	case PROXY_MORE:
+		if (handshake_peer_shut(c->fd)) {
+			snprintf(why, sizeof why, "PROXY header cut short: "
+			    "the client shut down after %zd B", n);
+			handshake_fail(c, STATS_END_PROTOCOL, why);
+			return;
+		}
 		handshake_wait(c, (unsigned)n);
 		return;
 	case PROXY_BAD:
@@ -194,6 +203,31 @@ handshake_wait(struct conn *c, unsigned peeked)
 	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
 	if (evtimer_add(&hs->timer, &tv) == -1)
 		conn_close(c, STATS_END_ERROR, "cannot arm the header timer");
+}
+
+/*
+ * Whether the client has shut down its side, so that a header still in
+ * part can never be whole.  A peek returns the same bytes before the
+ * FIN, never the 0 that would tell it; libevent's EV_CLOSED would need
+ * the read event this stage leaves off while it waits.  poll(2) with
+ * POLLRDHUP (Linux) asks the socket at once; without it, the deadline
+ * or -t ends such a header.
+ */
+static int
+handshake_peer_shut(int fd)
+{
+#ifdef POLLRDHUP
+	struct pollfd	 p;
+
+	memset(&p, 0, sizeof p);
+	p.fd = fd;
+	p.events = POLLRDHUP;
+	return (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP |
+	    POLLERR)) != 0);
+#else
+	(void)fd;
+	return (0);
+#endif
 }
 
 /*

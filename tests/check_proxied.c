@@ -344,6 +344,43 @@ START_TEST(test_partial_header_idles)
 END_TEST
 
 /*
+ * A client that shuts down its side part-way through a header is closed
+ * at once, as a protocol error: the header can never be whole.  With no
+ * deadline and no -t, nothing else would ever end it.
+ */
+START_TEST(test_partial_header_fin)
+{
+	static const char *const args[] = { "-v", "--threads", "1",
+	    "--handshake-timeout", "0", "-t", "0", "-l", "127.0.0.1:0,proxy",
+	    NULL };
+	unsigned char	 v2[64];
+	struct evecho	 e;
+	int		 fd;
+
+	evecho_must_start(&e, args);
+	fd = tcp_connect("127.0.0.1", e.port);
+	ck_assert_int_eq(send_all(fd, "PROXY TCP4 ", 11, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	expect_closed(fd);
+	close(fd);
+	fd = tcp_connect("127.0.0.1", e.port);
+	ck_assert_int_eq(send_all(fd, v2, v2_tcp4(v2, "192.0.2.1", 5555,
+	    "192.0.2.9", 7) - 8, IO_TIMEOUT_MS), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	expect_closed(fd);
+	close(fd);
+	ck_assert_int_eq(evecho_wait_log(&e, "(PROXY header cut short: the "
+	    "client shut down after 11 B)", WAIT_MS), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "(PROXY header cut short: the "
+	    "client shut down after 20 B)", WAIT_MS), 0);
+	ck_assert_int_eq(evecho_kill(&e, SIGUSR1), 0);
+	ck_assert_int_eq(evecho_wait_log(&e, "2 protocol, 0 handshake",
+	    WAIT_MS), 0);
+	stop_clean(&e);
+}
+END_TEST
+
+/*
  * A client that connects and leaves without a byte, as a TCP health
  * check does, is no error: closed as "client", with no warning.
  */
@@ -423,6 +460,7 @@ proxied_suite(void)
 	harness_add_test(tc, test_bad_headers);
 	harness_add_test(tc, test_slow_header);
 	harness_add_test(tc, test_partial_header_idles);
+	harness_add_test(tc, test_partial_header_fin);
 	harness_add_test(tc, test_empty_connection);
 	harness_add_test(tc, test_drain_mid_header);
 	harness_add_test(tc, test_json_fields);
