@@ -14,7 +14,6 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -514,7 +513,6 @@ START_TEST(test_gso_refused)
 	struct spawn_opts opts = { .envv = env };
 	struct evecho	 e;
 	unsigned char	 msg[5][300], back[512];
-	struct sockaddr_in sin;
 	ssize_t		 n;
 	int		 fd, i;
 
@@ -524,12 +522,7 @@ START_TEST(test_gso_refused)
 	env[1] = "EVECHO_FAULT_GSO=1";
 	env[2] = NULL;
 	ck_assert_int_eq(evecho_start_opts(&e, args, &opts), 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)atoi(strrchr(e.addrs[0], ':') + 1));
-	ck_assert_int_ne(fd = socket(AF_INET, SOCK_DGRAM, 0), -1);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	fd = udp_connected(AF_INET, atoi(strrchr(e.addrs[0], ':') + 1));
 	ck_assert_int_eq(kill(e.pid, SIGSTOP), 0);
 	for (i = 0; i < 5; i++) {
 		pattern_fill(msg[i], sizeof msg[i], (uint32_t)i + 90);
@@ -538,8 +531,7 @@ START_TEST(test_gso_refused)
 	}
 	ck_assert_int_eq(kill(e.pid, SIGCONT), 0);
 	for (i = 0; i < 5; i++) {
-		ck_assert_int_eq(wait_readable(fd, IO_TIMEOUT_MS), 1);
-		n = recv(fd, back, sizeof back, MSG_DONTWAIT);
+		n = udp_recv(fd, back, sizeof back, IO_TIMEOUT_MS);
 		ck_assert_msg(n == (ssize_t)sizeof msg[i], "echo %d: %zd "
 		    "bytes", i, n);
 		ck_assert(memcmp(back, msg[i], sizeof msg[i]) == 0);

@@ -465,6 +465,82 @@ tcp_listen_loopback(int backlog, int *port)
 	return (fd);
 }
 
+/* The loopback address of family af at port, into ss: its length. */
+socklen_t
+loopback_addr(int af, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons((uint16_t)port);
+		return (sizeof *sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons((uint16_t)port);
+		return (sizeof *sin);
+	}
+}
+
+/* A UDP socket of family af bound to the loopback at port (0: any). */
+int
+udp_client(int af, int port)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd;
+
+	len = loopback_addr(af, port, &ss);
+	if ((fd = socket(af, SOCK_DGRAM, 0)) == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Connect fd to evecho's udp: port, so plain send() and recv() do. */
+void
+udp_aim(int fd, int af, int port)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	len = loopback_addr(af, port, &ss);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, len) == 0,
+	    "connect: %s", strerror(errno));
+}
+
+/* A connected client of evecho's port; its receive buffer holds plenty. */
+int
+udp_connected(int af, int port)
+{
+	int	 fd, size = 1 << 20;
+
+	fd = udp_client(af, 0);
+	ck_assert_msg(fd != -1, "udp socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	udp_aim(fd, af, port);
+	return (fd);
+}
+
+/* One datagram from fd within ms: its length, or -1 (errno set). */
+ssize_t
+udp_recv(int fd, void *buf, size_t len, int ms)
+{
+	if (wait_readable(fd, ms) != 1) {
+		errno = ETIMEDOUT;
+		return (-1);
+	}
+	return (recv(fd, buf, len, MSG_DONTWAIT));
+}
+
 /*
  * A TCP connection to port on 127.0.0.1 from the loopback address src
  * (127.0.0.2, say), as from another host; the test fails if it cannot.

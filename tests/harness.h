@@ -7,6 +7,7 @@
 #define EVECHO_HARNESS_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,12 @@ int	 recv_eof(int, int);
 void	 echo_pattern(int, size_t, uint32_t);
 int	 echo_stream(int, const unsigned char *, size_t, size_t, int);
 int	 wait_readable(int, int);
+
+socklen_t loopback_addr(int, int, struct sockaddr_storage *);
+int	 udp_client(int, int);
+void	 udp_aim(int, int, int);
+int	 udp_connected(int, int);
+ssize_t	 udp_recv(int, void *, size_t, int);
 
 size_t	 kernel_echo_room(int);
 size_t	 kernel_input_room(int);
